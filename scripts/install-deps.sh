@@ -1,0 +1,99 @@
+#!/bin/bash
+# Install everything userdma's build, tests and demo need on Debian 12.
+# Both test kernels come from Debian: 6.1 from the release itself, 6.12
+# from its backports suite.  The backports source is derived from the
+# machine's own apt sources so no mirror is ever named here.
+set -euo pipefail
+
+. /etc/os-release
+codename=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
+bp_list=/etc/apt/sources.list.d/userdma-backports.list
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+need_update=0
+
+# Print "URI component..." of the first enabled source serving $codename.
+main_source() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		awk -v s="$codename" '
+			BEGIN { RS = ""; FS = "\n" }
+			{
+				uri = ""; suites = ""; comps = ""; types = ""; ok = 1
+				for (i = 1; i <= NF; i++) {
+					if ($i ~ /^URIs:/)       { uri = $i;    sub(/^URIs:[ \t]*/, "", uri) }
+					if ($i ~ /^Suites:/)     { suites = $i; sub(/^Suites:[ \t]*/, "", suites) }
+					if ($i ~ /^Components:/) { comps = $i;  sub(/^Components:[ \t]*/, "", comps) }
+					if ($i ~ /^Types:/)      { types = $i }
+					if ($i ~ /^Enabled:[ \t]*no/) ok = 0
+				}
+				n = split(suites, a, /[ \t]+/)
+				for (j = 1; j <= n; j++)
+					if (a[j] == s && ok && types ~ /deb([ \t]|$)/) {
+						split(uri, u, /[ \t]+/); print u[1], comps; exit
+					}
+			}' "$f" && return 0
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -e "$f" ] || continue
+		awk -v s="$codename" '$1 == "deb" {
+				i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+				if ($(i + 1) == s) {
+					line = $i; for (k = i + 2; k <= NF; k++) line = line " " $k
+					print line; exit
+				}
+			}' "$f"
+	done
+}
+
+if ! grep -rqs -- "${codename}-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	src=$(main_source | head -n 1)
+	[ -n "$src" ] || { echo "install-deps: no apt source for $codename found" >&2; exit 1; }
+	uri=${src%% *}
+	comps=${src#* }
+	[ "$comps" != "$src" ] || comps=main
+	echo "deb $uri ${codename}-backports $comps" | $SUDO tee "$bp_list" >/dev/null
+	need_update=1
+fi
+
+pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpio kmod
+	sparse gzip xz-utils zstd file"
+
+missing=0
+for p in $pkgs_host; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing=1
+done
+ls -d /lib/modules/6.1.*-amd64/build >/dev/null 2>&1 || missing=1
+ls -d /lib/modules/6.12.*-amd64/build >/dev/null 2>&1 || missing=1
+
+if [ "$missing" -eq 0 ] && [ "$need_update" -eq 0 ]; then
+	exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs_host >/dev/null
+
+# The guests boot the packaged kernel images directly; initramfs generation on
+# the host is not needed, so skip the hooks' work where they allow it.
+if ! ls -d /lib/modules/6.1.*-amd64/build >/dev/null 2>&1; then
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		linux-image-amd64 linux-headers-amd64 >/dev/null
+fi
+if ! ls -d /lib/modules/6.12.*-amd64/build >/dev/null 2>&1; then
+	v612=$(apt-cache madison linux-image-amd64 | awk -v s="${codename}-backports" \
+		'index($0, s) && $3 ~ /^6\.12\./ { print $3; exit }')
+	[ -n "$v612" ] || { echo "install-deps: no 6.12 kernel in ${codename}-backports" >&2; exit 1; }
+	# Install the versioned packages the backports metapackages point at, so
+	# the 6.1 metapackage (and with it the 6.1 kernel) stays as it is.
+	img=$(apt-cache show "linux-image-amd64=$v612" | awk -F': ' '/^Depends:/ { split($2, d, /[ ,]/); print d[1]; exit }')
+	hdr=$(apt-cache show "linux-headers-amd64=$v612" | awk -F': ' '/^Depends:/ { split($2, d, /[ ,]/); print d[1]; exit }')
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		-t "${codename}-backports" "$img" "$hdr" >/dev/null
+fi
+ls -d /lib/modules/6.1.*-amd64/build /lib/modules/6.12.*-amd64/build >/dev/null
+echo "install-deps: ready ($(ls /lib/modules | tr '\n' ' '))"
