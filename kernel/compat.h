@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference userdma depends on, in one place.  Each
+ * shim names the release that changed the interface and why it matters.
+ */
+#ifndef USERDMA_COMPAT_H
+#define USERDMA_COMPAT_H
+
+#include <linux/dma-mapping.h>
+#include <linux/version.h>
+
+/*
+ * 6.11 ("dma-mapping: don't return errors from dma_set_max_seg_size") made
+ * the setter void; before it, it failed when the bus gave the device no
+ * dma_parms.
+ */
+static inline int udma_set_max_seg_size(struct device *dev, unsigned int size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	if (!dev->dma_parms)
+		return -EIO;
+	dma_set_max_seg_size(dev, size);
+	return 0;
+#else
+	return dma_set_max_seg_size(dev, size);
+#endif
+}
+
+/*
+ * Before 6.5 ("mm/gup: do not return 0 from pin_user_pages_fast() for bad
+ * args") a pin could return 0 pages without an error; a retry loop would
+ * spin forever on it, so callers see -EFAULT on every kernel.
+ */
+static inline int udma_pin_result(int ret)
+{
+	return ret == 0 ? -EFAULT : ret;
+}
+
+#endif /* USERDMA_COMPAT_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctls of /dev/userdmaN.  Each command struct begins with its size:
+ * copy_struct_from_user() zero-fills what an older caller did not pass and
+ * refuses (E2BIG) unknown trailing bytes that are not zero; outputs are
+ * copied back only as far as the caller's struct reaches.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/iommu.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/userdma.h>
+
+#include "node.h"
+
+/*
+ * Read a command struct the caller says is *usize bytes long.  Sizes past a
+ * page are refused outright: checking that a huge tail is zero would let
+ * one ioctl read gigabytes.
+ */
+static int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
+			 void __user *ucmd, u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)ucmd))
+		return -EFAULT;
+	if (*usize < min_size)
+		return -EINVAL;
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(kcmd, ksize, ucmd, *usize);
+}
+
+static int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
+{
+	u32 n = min_t(u32, usize, ksize);
+
+	/* tell the caller how much of its struct this kernel filled */
+	*(u32 *)kcmd = n;
+	return copy_to_user(ucmd, kcmd, n) ? -EFAULT : 0;
+}
+
+static struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
+{
+	struct userdma_region *r;
+
+	xa_lock(&uf->regions);
+	r = xa_load(&uf->regions, handle);
+	if (r)
+		udma_region_get(r);
+	xa_unlock(&uf->regions);
+	return r;
+}
+
+/*
+ * Take a published region out of the table.  A handle still reserved by a
+ * REGISTER in progress reads as empty and is left alone: erasing the
+ * reservation would let another REGISTER reuse the index and one of the
+ * two regions would be overwritten and never released.
+ */
+struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle)
+{
+	struct userdma_region *r;
+
+	xa_lock(&uf->regions);
+	r = xa_load(&uf->regions, handle);
+	if (r)
+		__xa_erase(&uf->regions, handle);
+	xa_unlock(&uf->regions);
+	return r;
+}
+
+static enum dma_data_direction udma_dir(u32 direction)
+{
+	switch (direction) {
+	case USERDMA_DIR_TO_DEVICE:
+		return DMA_TO_DEVICE;
+	case USERDMA_DIR_FROM_DEVICE:
+		return DMA_FROM_DEVICE;
+	case USERDMA_DIR_BIDIRECTIONAL:
+		return DMA_BIDIRECTIONAL;
+	default:
+		return DMA_NONE;
+	}
+}
+
+static u32 udma_info_flags(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	u32 flags = 0;
+
+	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
+		flags |= USERDMA_INFO_IOMMU;
+	if (is_swiotlb_force_bounce(dev))
+		flags |= USERDMA_INFO_BOUNCE;
+	if (dev_is_dma_coherent(dev))
+		flags |= USERDMA_INFO_COHERENT;
+	return flags;
+}
+
+static int udma_ioctl_info(struct userdma_file *uf, void __user *arg)
+{
+	struct device *dev = uf->node->dma_dev;
+	struct userdma_info info;
+	u32 usize;
+	int ret;
+
+	ret = udma_copy_cmd(&info, sizeof(info), USERDMA_INFO_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (info.flags || info.reserved)
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.flags = udma_info_flags(dev);
+	info.abi_version = USERDMA_ABI_VERSION;
+	info.page_size = PAGE_SIZE;
+	info.dma_mask = dma_get_mask(dev);
+	info.max_seg_size = udma_max_seg_size(dev);
+	info.max_region_bytes = (u64)udma_max_region_mb << 20;
+	info.max_regions = udma_max_regions;
+	strscpy(info.device, dev_name(dev), sizeof(info.device));
+	strscpy(info.bus, dev->bus ? dev->bus->name : "", sizeof(info.bus));
+	strscpy(info.driver_name, uf->node->binding, sizeof(info.driver_name));
+	return udma_reply(arg, &info, sizeof(info), usize);
+}
+
+static int udma_ioctl_register(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_register reg;
+	struct userdma_region *r;
+	enum dma_data_direction dir;
+	u32 handle, usize;
+	int ret;
+
+	ret = udma_copy_cmd(&reg, sizeof(reg), USERDMA_REGISTER_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (reg.flags || reg.reserved || reg.handle || reg.nr_segments)
+		return -EINVAL;
+	dir = udma_dir(reg.direction);
+	if (dir == DMA_NONE)
+		return -EINVAL;
+	if (reg.addr != (unsigned long)reg.addr)
+		return -EFAULT;
+
+	/* reserve the handle first: a full table must not cost a pin */
+	ret = xa_alloc(&uf->regions, &handle, NULL,
+		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret == -EBUSY ? -ENOSPC : ret;
+
+	r = udma_region_create(uf->node->dma_dev, reg.addr, reg.length, dir,
+			       &uf->node->stats);
+	if (IS_ERR(r)) {
+		ret = PTR_ERR(r);
+		goto err_release_handle;
+	}
+
+	reg.handle = handle;
+	reg.nr_segments = r->nr_segs;
+	ret = udma_reply(arg, &reg, sizeof(reg), usize);
+	if (ret)
+		goto err_put;
+
+	/* publish only now: until here no other thread can see the handle */
+	xa_store(&uf->regions, handle, r, GFP_KERNEL);
+	return 0;
+
+err_put:
+	udma_region_put(r);
+err_release_handle:
+	xa_release(&uf->regions, handle);
+	return ret;
+}
+
+static int udma_ioctl_segments(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_segment __user *out;
+	struct userdma_segments cmd;
+	struct userdma_region *r;
+	u32 i, n, usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_SEGMENTS_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.reserved || cmd.total)
+		return -EINVAL;
+
+	r = udma_lookup(uf, cmd.handle);
+	if (!r)
+		return -ENOENT;
+	if (cmd.first > r->nr_segs) {
+		ret = -ERANGE;
+		goto out;
+	}
+
+	n = min(cmd.count, r->nr_segs - cmd.first);
+	out = u64_to_user_ptr(cmd.segs);
+	for (i = 0; i < n; i++) {
+		const struct userdma_seg *seg = &r->segs[cmd.first + i];
+		struct userdma_segment s = {
+			.dma_addr = seg->addr,
+			.length = seg->length,
+		};
+
+		if (copy_to_user(&out[i], &s, sizeof(s))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	cmd.count = n;
+	cmd.total = r->nr_segs;
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+out:
+	udma_region_put(r);
+	return ret;
+}
+
+static int udma_ioctl_sync(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_region *r;
+	struct userdma_sync cmd;
+	u32 usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_SYNC_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.reserved || (cmd.flags != USERDMA_SYNC_FOR_CPU &&
+			     cmd.flags != USERDMA_SYNC_FOR_DEVICE))
+		return -EINVAL;
+
+	r = udma_lookup(uf, cmd.handle);
+	if (!r)
+		return -ENOENT;
+	ret = udma_sync(r, cmd.offset, cmd.length,
+			cmd.flags == USERDMA_SYNC_FOR_CPU);
+	udma_region_put(r);
+	return ret;
+}
+
+static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_unregister cmd;
+	struct userdma_region *r;
+	u32 usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_UNREGISTER_SIZE_VER0,
+			    arg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved)
+		return -EINVAL;
+
+	r = udma_take(uf, cmd.handle);
+	if (!r)
+		return -ENOENT;
+	udma_region_put(r);
+	return 0;
+}
+
+long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct userdma_file *uf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	down_read(&uf->node->gone_lock);
+	if (uf->node->gone) {
+		ret = -ENODEV;
+		goto out;
+	}
+
+	switch (cmd) {
+	case USERDMA_IOC_INFO:
+		ret = udma_ioctl_info(uf, uarg);
+		break;
+	case USERDMA_IOC_REGISTER:
+		ret = udma_ioctl_register(uf, uarg);
+		break;
+	case USERDMA_IOC_SEGMENTS:
+		ret = udma_ioctl_segments(uf, uarg);
+		break;
+	case USERDMA_IOC_SYNC:
+		ret = udma_ioctl_sync(uf, uarg);
+		break;
+	case USERDMA_IOC_UNREGISTER:
+		ret = udma_ioctl_unregister(uf, uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+out:
+	up_read(&uf->node->gone_lock);
+	return ret;
+}

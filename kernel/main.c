@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * userdma: zero-copy DMA between devices and user memory.
+ *
+ * pin.c -> map.c -> sync.c is the pipeline, region.c its lifetime and
+ * in-kernel API, node.c and ioctl.c the character device, pci.c the
+ * device binding.  This file holds the module's limits and its entry points.
+ */
+#include <linux/module.h>
+
+#include "node.h"
+#include "pci.h"
+
+unsigned int udma_max_region_mb = 16384;
+module_param_named(max_region_mb, udma_max_region_mb, uint, 0444);
+MODULE_PARM_DESC(max_region_mb, "Longest registration in MiB (default 16384)");
+
+unsigned int udma_max_regions = 65536;
+module_param_named(max_regions, udma_max_regions, uint, 0444);
+MODULE_PARM_DESC(max_regions, "Live handles per open file (default 65536)");
+
+static int __init userdma_init(void)
+{
+	int ret;
+
+	if (!udma_max_regions || !udma_max_region_mb)
+		return -EINVAL;
+	ret = udma_nodes_init();
+	if (ret)
+		return ret;
+	ret = udma_pci_init();
+	if (ret)
+		udma_nodes_exit();
+	return ret;
+}
+
+static void __exit userdma_exit(void)
+{
+	udma_pci_exit();
+	udma_nodes_exit();
+}
+
+module_init(userdma_init);
+module_exit(userdma_exit);
+
+MODULE_DESCRIPTION("Zero-copy DMA between devices and user memory");
+MODULE_LICENSE("GPL");

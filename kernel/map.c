@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 2: describe the pinned pages in a scatterlist and map it for the
+ * device.  The scatterlist covers exactly the registered bytes (not whole
+ * pages) so that bounce buffering copies only them: a partial first or last
+ * page may hold other data the CPU keeps changing.  The device's view is
+ * then flattened into an array of segments, each tagged with its offset in
+ * the region, so SEGMENTS is a plain copy and SYNC a binary search.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "region.h"
+
+/*
+ * The longest DMA segment the device accepts.  Bounce buffering adds its
+ * own limit (256 KiB slots by default): a longer scatterlist entry makes
+ * the whole mapping fail, so it caps the entries too.
+ */
+unsigned int udma_max_seg_size(struct device *dev)
+{
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	return min_t(size_t, max, UINT_MAX);
+}
+
+/* The scatterlist builder counts in whole pages. */
+static unsigned int udma_max_sg_entry(struct device *dev)
+{
+	return max_t(unsigned int, ALIGN_DOWN(udma_max_seg_size(dev), PAGE_SIZE),
+		     PAGE_SIZE);
+}
+
+static int udma_build_segs(struct userdma_region *r)
+{
+	struct scatterlist *sg;
+	u64 offset = 0;
+	unsigned int i;
+
+	r->nr_segs = r->sgt.nents;
+	r->segs = kvmalloc_array(r->nr_segs, sizeof(*r->segs),
+				 GFP_KERNEL_ACCOUNT);
+	if (!r->segs)
+		return -ENOMEM;
+
+	for_each_sgtable_dma_sg(&r->sgt, sg, i) {
+		r->segs[i].addr = sg_dma_address(sg);
+		r->segs[i].offset = offset;
+		r->segs[i].length = sg_dma_len(sg);
+		offset += sg_dma_len(sg);
+	}
+	r->merged = r->sgt.nents < r->sgt.orig_nents;
+	return 0;
+}
+
+int udma_map(struct userdma_region *r)
+{
+	int ret;
+
+	ret = sg_alloc_table_from_pages_segment(&r->sgt, r->pages, r->npages,
+						offset_in_page(r->uaddr),
+						r->length,
+						udma_max_sg_entry(r->dev),
+						GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
+
+	ret = dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
+	if (ret)
+		goto err_free_table;
+
+	ret = udma_build_segs(r);
+	if (ret)
+		goto err_unmap;
+	return 0;
+
+err_unmap:
+	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
+err_free_table:
+	sg_free_table(&r->sgt);
+	return ret;
+}
+
+void udma_unmap(struct userdma_region *r)
+{
+	kvfree(r->segs);
+	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
+	sg_free_table(&r->sgt);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A node is one /dev/userdmaN bound to one DMA-capable device; each open
+ * file of it owns a table of handles to regions.
+ */
+#ifndef USERDMA_NODE_H
+#define USERDMA_NODE_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+
+#include "region.h"
+
+struct userdma_node {
+	struct device dev;		/* the class device behind /dev/userdmaN */
+	struct cdev cdev;
+	struct device *dma_dev;		/* what regions are mapped for */
+	const char *binding;		/* why this driver took the device */
+	struct userdma_stats stats;
+
+	/* held for read by every ioctl, for write when the device goes away */
+	struct rw_semaphore gone_lock;
+	bool gone;
+
+	struct mutex files_lock;	/* protects files */
+	struct list_head files;
+	struct dentry *debugfs;
+};
+
+struct userdma_file {
+	struct userdma_node *node;
+	struct xarray regions;		/* handle -> region, one reference each */
+	struct list_head link;		/* in node->files */
+};
+
+struct userdma_node *udma_node_create(struct device *dma_dev,
+				      const char *binding);
+void udma_node_destroy(struct userdma_node *node);
+int udma_nodes_init(void);
+void udma_nodes_exit(void);
+
+void udma_file_release_regions(struct userdma_file *uf);
+struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle);
+long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+extern unsigned int udma_max_regions;
+
+#endif /* USERDMA_NODE_H */

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binding PCI devices to nodes.  QEMU's edu device is claimed by its ID;
+ * any other PCI device is taken only when an administrator points its
+ * driver_override at "userdma" (as with vfio-pci), and then its DMA mask is
+ * the module's default_dma_bits because nothing else is known about it.
+ * The driver never touches a BAR: the device's own registers belong to
+ * whoever drives it, in the kernel or from user space.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+
+#include "compat.h"
+#include "node.h"
+#include "pci.h"
+
+#define PCI_VENDOR_ID_QEMU_EDU	0x1234
+#define PCI_DEVICE_ID_QEMU_EDU	0x11e8
+#define UDMA_MAX_EDU		8
+
+enum { UDMA_BIND_OVERRIDE, UDMA_BIND_EDU };
+
+/*
+ * QEMU's edu engine reaches 28 bits unless its dma_mask property says
+ * otherwise, and the device cannot report it: the mask is a parameter, one
+ * entry per edu device in probe order.
+ */
+static int edu_dma_bits[UDMA_MAX_EDU] = { [0 ... UDMA_MAX_EDU - 1] = 28 };
+static int edu_dma_bits_count;
+module_param_array(edu_dma_bits, int, &edu_dma_bits_count, 0444);
+MODULE_PARM_DESC(edu_dma_bits, "DMA address bits of each edu device, in probe order (default 28)");
+
+static int default_dma_bits = 32;
+module_param(default_dma_bits, int, 0444);
+MODULE_PARM_DESC(default_dma_bits, "DMA address bits of devices bound through driver_override (default 32)");
+
+static DEFINE_MUTEX(edu_count_lock);
+static unsigned int edu_count;
+
+static int udma_edu_dma_bits(void)
+{
+	unsigned int idx;
+
+	mutex_lock(&edu_count_lock);
+	idx = edu_count++;
+	mutex_unlock(&edu_count_lock);
+	return edu_dma_bits[min_t(unsigned int, idx, UDMA_MAX_EDU - 1)];
+}
+
+static int udma_pci_setup_dma(struct pci_dev *pdev, int bits, bool is_edu)
+{
+	int ret;
+
+	if (bits < 12 || bits > 64)
+		return -EINVAL;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(bits));
+	if (ret)
+		return ret;
+	/*
+	 * edu's engine takes a 64-bit length, so nothing limits a segment;
+	 * without this the PCI default of 64 KiB splits IOMMU mappings.
+	 */
+	if (is_edu)
+		return udma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	return 0;
+}
+
+static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	bool is_edu = id->driver_data == UDMA_BIND_EDU;
+	struct userdma_node *node;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = udma_pci_setup_dma(pdev, is_edu ? udma_edu_dma_bits() :
+				 default_dma_bits, is_edu);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot set up DMA: %d\n", ret);
+		return ret;
+	}
+	pci_set_master(pdev);
+
+	node = udma_node_create(&pdev->dev, is_edu ? "edu" : "driver_override");
+	if (IS_ERR(node)) {
+		pci_clear_master(pdev);
+		return PTR_ERR(node);
+	}
+	pci_set_drvdata(pdev, node);
+	dev_info(&pdev->dev, "%s: %u-bit DMA\n", dev_name(&node->dev),
+		 fls64(dma_get_mask(&pdev->dev)));
+	return 0;
+}
+
+static void udma_pci_remove(struct pci_dev *pdev)
+{
+	udma_node_destroy(pci_get_drvdata(pdev));
+	pci_clear_master(pdev);
+}
+
+static const struct pci_device_id udma_pci_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_QEMU_EDU, PCI_DEVICE_ID_QEMU_EDU),
+	  .driver_data = UDMA_BIND_EDU },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, udma_pci_ids);
+
+/* driver_override matches with an all-zero id: driver_data is OVERRIDE */
+static struct pci_driver udma_pci_driver = {
+	.name		= "userdma",
+	.id_table	= udma_pci_ids,
+	.probe		= udma_pci_probe,
+	.remove		= udma_pci_remove,
+};
+
+int udma_pci_init(void)
+{
+	return pci_register_driver(&udma_pci_driver);
+}
+
+void udma_pci_exit(void)
+{
+	pci_unregister_driver(&udma_pci_driver);
+}

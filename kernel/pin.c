@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 1: charge and pin.  The pages are charged to the caller's
+ * mm->pinned_vm first (as RDMA does), so an over-limit request fails before
+ * any page is touched, then pinned long-term in batches.  A short pin is
+ * retried from where it stopped; on any failure exactly the pages pinned so
+ * far are unpinned and the charge is returned.
+ */
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "region.h"
+
+/*
+ * Pages per pin_user_pages_fast() call: bounds how long one call holds the
+ * mmap lock on its slow path and how long a fatal signal waits to be seen.
+ */
+#define UDMA_PIN_BATCH	1024
+
+static int udma_charge(struct mm_struct *mm, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	u64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void udma_uncharge(struct mm_struct *mm, unsigned long npages)
+{
+	atomic64_sub(npages, &mm->pinned_vm);
+}
+
+static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
+{
+	unsigned long start = r->uaddr & PAGE_MASK;
+	unsigned long pinned = 0;
+	int ret = 0;
+
+	while (pinned < r->npages) {
+		int batch = min_t(unsigned long, r->npages - pinned,
+				  UDMA_PIN_BATCH);
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = udma_pin_result(pin_user_pages_fast(start + pinned * PAGE_SIZE,
+							  batch, gup_flags,
+							  r->pages + pinned));
+		if (ret < 0)
+			break;
+		pinned += ret;
+	}
+	if (ret < 0) {
+		unpin_user_pages(r->pages, pinned);
+		return ret;
+	}
+	return 0;
+}
+
+int udma_pin(struct userdma_region *r)
+{
+	unsigned int gup_flags = FOLL_LONGTERM;
+	int ret;
+
+	if (r->dir != DMA_TO_DEVICE)
+		gup_flags |= FOLL_WRITE;
+
+	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
+				  GFP_KERNEL_ACCOUNT);
+	if (!r->pages)
+		return -ENOMEM;
+
+	r->mm = current->mm;
+	mmgrab(r->mm);
+	ret = udma_charge(r->mm, r->npages);
+	if (ret)
+		goto err_drop_mm;
+
+	ret = udma_pin_pages(r, gup_flags);
+	if (ret)
+		goto err_uncharge;
+	return 0;
+
+err_uncharge:
+	udma_uncharge(r->mm, r->npages);
+err_drop_mm:
+	mmdrop(r->mm);
+	r->mm = NULL;
+	kvfree(r->pages);
+	r->pages = NULL;
+	return ret;
+}
+
+void udma_unpin(struct userdma_region *r)
+{
+	unpin_user_pages_dirty_lock(r->pages, r->npages,
+				    r->dir != DMA_TO_DEVICE);
+	udma_uncharge(r->mm, r->npages);
+	mmdrop(r->mm);
+	kvfree(r->pages);
+}
