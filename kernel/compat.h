@@ -7,23 +7,16 @@
 #define USERDMA_COMPAT_H
 
 #include <linux/dma-mapping.h>
-#include <linux/version.h>
 
 /*
  * 6.11 ("dma-mapping: don't return errors from dma_set_max_seg_size") made
- * the setter void; before it, it failed when the bus gave the device no
- * dma_parms.
+ * the setter void; before it, it could fail when the bus gave the device no
+ * dma_parms.  Reading the limit back works on both without a version test.
  */
 static inline int udma_set_max_seg_size(struct device *dev, unsigned int size)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-	if (!dev->dma_parms)
-		return -EIO;
 	dma_set_max_seg_size(dev, size);
-	return 0;
-#else
-	return dma_set_max_seg_size(dev, size);
-#endif
+	return dma_get_max_seg_size(dev) == size ? 0 : -EIO;
 }
 
 /*

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Kernel style gates, as TAP lines the test harness folds into its count:
+# checkpatch.pl --strict on every kernel source and header, and a sparse
+# (C=2) W=1 build against each installed kernel with no diagnostics at all.
+# checkpatch.pl comes from Debian's linux-source package (the headers
+# packages lack it); only that script and its data files are unpacked.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${USERDMA_CACHE:-$top/build/cache}
+n=0 fails=0
+
+tap() {	# tap <0|1> <description> [detail file]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		fails=$((fails + 1))
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -40
+	fi
+	return 0
+}
+
+checkpatch() {
+	local tarball script=$cache/checkpatch/scripts/checkpatch.pl
+	if [ ! -x "$script" ]; then
+		tarball=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | head -n 1)
+		if [ -z "$tarball" ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				linux-source-6.1 >/dev/null 2>&1
+			tarball=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | head -n 1)
+		fi
+		[ -n "$tarball" ] || return 1
+		mkdir -p "$cache/checkpatch"
+		tar -xaf "$tarball" -C "$cache/checkpatch" --strip-components=1 \
+			--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch' || return 1
+	fi
+	echo "$script"
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if cp_script=$(checkpatch); then
+	(cd "$top" && "$cp_script" --strict --no-tree --quiet --show-types \
+		-f kernel/*.c kernel/*.h include/linux/*.h include/uapi/linux/*.h) >"$log" 2>&1
+	tap $? "lint: checkpatch --strict on kernel/ and include/" "$log"
+else
+	echo "" >"$log"
+	tap 1 "lint: checkpatch.pl unavailable (linux-source could not be installed)"
+fi
+
+for build in /lib/modules/*/build; do
+	[ -d "$build" ] || continue
+	kver=$(basename "$(dirname "$build")")
+	work=$(mktemp -d)
+	cp -r "$top/kernel" "$top/include" "$work/"
+	make -s -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
+	rc=$?
+	grep -v 'Skipping BTF generation' "$log" >"$log.f"
+	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
+	tap $? "lint: sparse and W=1 build of kernel/ for $kver are silent" "$log.f"
+	rm -rf "$work" "$log.f"
+done
+
+[ "$fails" -eq 0 ]
