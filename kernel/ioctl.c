@@ -108,9 +108,7 @@ static int udma_ioctl_info(struct userdma_file *uf, void __user *arg)
 			    &usize);
 	if (ret)
 		return ret;
-	if (info.flags || info.reserved)
-		return -EINVAL;
-
+	/* all of it is output: a reused struct must not be refused */
 	memset(&info, 0, sizeof(info));
 	info.flags = udma_info_flags(dev);
 	info.abi_version = USERDMA_ABI_VERSION;
@@ -137,7 +135,7 @@ static int udma_ioctl_register(struct userdma_file *uf, void __user *arg)
 			    &usize);
 	if (ret)
 		return ret;
-	if (reg.flags || reg.reserved || reg.handle || reg.nr_segments)
+	if (reg.flags || reg.reserved)
 		return -EINVAL;
 	dir = udma_dir(reg.direction);
 	if (dir == DMA_NONE)
@@ -187,7 +185,7 @@ static int udma_ioctl_segments(struct userdma_file *uf, void __user *arg)
 			    &usize);
 	if (ret)
 		return ret;
-	if (cmd.reserved || cmd.total)
+	if (cmd.reserved)
 		return -EINVAL;
 
 	r = udma_lookup(uf, cmd.handle);
