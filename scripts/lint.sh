@@ -35,7 +35,7 @@ checkpatch() {
 		mkdir -p "$cache/checkpatch"
 		tar -xaf "$tarball" -C "$cache/checkpatch" --strip-components=1 \
 			--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-			'*/scripts/const_structs.checkpatch' || return 1
+			'*/scripts/const_structs.checkpatch' '*/scripts/kernel-doc' || return 1
 	fi
 	echo "$script"
 }
@@ -47,8 +47,12 @@ if cp_script=$(checkpatch); then
 	(cd "$top" && "$cp_script" --strict --no-tree --quiet --show-types \
 		-f kernel/*.c kernel/*.h include/linux/*.h include/uapi/linux/*.h) >"$log" 2>&1
 	tap $? "lint: checkpatch --strict on kernel/ and include/" "$log"
+	# the exported API's documentation must parse and cover every symbol
+	"$(dirname "$cp_script")/kernel-doc" -none -Werror \
+		"$top/include/linux/userdma.h" >"$log" 2>&1
+	[ $? -eq 0 ] && [ ! -s "$log" ]
+	tap $? "lint: kernel-doc of include/linux/userdma.h is complete" "$log"
 else
-	echo "" >"$log"
 	tap 1 "lint: checkpatch.pl unavailable (linux-source could not be installed)"
 fi
 
