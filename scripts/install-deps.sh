@@ -60,7 +60,7 @@ if ! grep -rqs -- "${codename}-backports" /etc/apt/sources.list /etc/apt/sources
 fi
 
 pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpio kmod
-	sparse gzip xz-utils zstd file"
+	sparse gzip xz-utils zstd file linux-source-6.1"
 
 missing=0
 for p in $pkgs_host; do

@@ -30,6 +30,7 @@
 /* The on-device buffer as the engine addresses it. */
 #define EDU_BUF_ADDR	0x40000u
 
+#define EDU_LATENCY_NS	100000000L	/* QEMU completes a command after 100 ms */
 #define EDU_POLL_NS	1000000L		/* 1 ms */
 #define EDU_TIMEOUT_NS	5000000000LL		/* 5 s */
 
@@ -57,12 +58,20 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Registers written while a command runs are ignored: wait for idle. */
+/*
+ * Registers written while a command runs are ignored: wait for idle.  A
+ * command takes the device 100 ms, so the first sleep covers all of it: a
+ * guest skipping idle time jumps over it in one step instead of waking a
+ * hundred times to find the device still busy.
+ */
 static int edu_wait_idle(struct edu *e)
 {
+	const struct timespec latency = { .tv_nsec = EDU_LATENCY_NS };
 	const struct timespec poll = { .tv_nsec = EDU_POLL_NS };
 	long long deadline = now_ns() + EDU_TIMEOUT_NS;
 
+	if (rd64(e, EDU_REG_DMA_CMD) & EDU_CMD_START)
+		nanosleep(&latency, NULL);
 	while (rd64(e, EDU_REG_DMA_CMD) & EDU_CMD_START) {
 		if (now_ns() > deadline)
 			return -ETIMEDOUT;

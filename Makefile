@@ -1,0 +1,59 @@
+# userdma: top-level entry points.
+#
+#   make module [KVER=...]   userdma.ko for each test kernel (or one KVER),
+#                            built in build/<kver>/kernel; W=1, any warning fails
+#                            (SPARSE=1 also runs sparse)
+#   make lib | tools         the library and the CLI (host builds)
+#   make guest               static CLI and test programs for the guests
+#   make check               THE test command: the full VM matrix
+#                            [KERNELS="6.1 6.12"] [CONFIGS="strict lazy noiommu swiotlb"]
+#                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
+#   make demo [KERNEL=6.12]  one guest (IOMMU strict) runs `userdma selftest -v`
+#   make clean
+
+KERNELS ?= 6.1 6.12
+CONFIGS ?= strict lazy noiommu swiotlb
+KERNEL  ?= 6.12
+KVER    ?=
+
+# The harness scripts read these from the environment.
+export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE
+
+.PHONY: all module lib tools tests guest check demo deps clean
+
+all: module lib tools
+
+deps:
+	bash scripts/install-deps.sh
+
+module:
+	@set -e; for k in $(or $(KVER),$(KERNELS)); do \
+		bash scripts/build-module.sh "$$k"; \
+	done
+
+lib:
+	$(MAKE) -C lib
+
+tools:
+	$(MAKE) -C tools
+
+tests:
+	$(MAKE) -C tests
+
+# Everything static the guests run lives in build/guest/.
+guest: tests
+	$(MAKE) -C tools static
+
+check:
+	bash scripts/install-deps.sh
+	bash tests/harness/run-matrix.sh
+
+demo:
+	bash scripts/install-deps.sh
+	bash tests/harness/run-demo.sh
+
+clean:
+	rm -rf build
+	@for d in lib tools; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; \
+	done

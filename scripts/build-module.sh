@@ -1,0 +1,54 @@
+#!/bin/bash
+# Build kernel/ as userdma.ko against one installed kernel's headers.
+#
+#   scripts/build-module.sh KVER      e.g. 6.12.95+deb12-amd64, or a short
+#                                     prefix such as 6.1 or 6.12
+#
+# Each kernel gets its own copy of the sources under build/<KVER>/ so the
+# 6.1 and 6.12 objects never clobber each other, and the copy is made fresh
+# every time: a full rebuild is the only way to see every warning again.
+# Env: MODULE_SRC (default kernel/) builds another module dir (harness
+# self-tests), SPARSE=1 also runs sparse (C=1); its warnings fail too.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/harness/lib.sh"
+
+main() {
+	[ $# -eq 1 ] || die "usage: $0 KVER"
+	local kver out log
+	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' under /lib/modules"
+	out="$top/build/$kver"
+	log="$out/module-build.log"
+
+	copy_sources "$out"
+	if ! compile_module "$kver" "$out/kernel" >"$log" 2>&1; then
+		cat "$log" >&2
+		die "module build for $kver failed (log: ${log#"$top"/})"
+	fi
+	# Warnings fail the build: W=1 output is the module's quality gate.
+	if grep -qi 'warning:' "$log"; then
+		grep -i -B2 -A4 'warning:' "$log" >&2
+		die "module build for $kver printed warnings (log: ${log#"$top"/})"
+	fi
+	[ -f "$out/kernel/userdma.ko" ] || die "no userdma.ko produced for $kver"
+	echo "$out/kernel/userdma.ko"
+}
+
+# The module's Kbuild includes $(src)/../include, so include/ travels along.
+copy_sources() {
+	local out=$1 src=${MODULE_SRC:-$top/kernel}
+	[ -d "$src" ] || die "no module sources in $src"
+	rm -rf "$out/kernel" "$out/include"
+	mkdir -p "$out"
+	cp -r "$src" "$out/kernel"
+	cp -r "$top/include" "$out/include"
+}
+
+compile_module() {
+	local kver=$1 dir=$2 sparse=()
+	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
+	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" modules
+}
+
+main "$@"

@@ -1,0 +1,321 @@
+#!/bin/sh
+# Guest-side test runner (busybox sh).  Runs every program in
+# /tests/$USERDMA_LANE in sorted order and prints one TAP stream:
+#   - each subtest line of a program, renumbered, as "<name>: <desc>";
+#   - one line per program for the leak oracles (FOLL_PIN counters, swiotlb
+#     slots, kernel taint and dmesg), because a test can pass all its own
+#     checks and still leave a pinned page or a kernel warning behind;
+#   - guest-level checks (insmod, rmmod, pins since boot);
+#   - "userdma-guest-summary: P passed, F failed, S skipped" last, which
+#     tells the host the guest finished.
+# "# userdma-test: begin/end <name>" lines frame each program so the host
+# can say which one was running if the guest dies or hangs.
+
+TEST_TIMEOUT=${USERDMA_TEST_TIMEOUT:-600}
+TESTDIR=/tests/${USERDMA_LANE:-main}
+STATE=/tmp/runner
+mkdir -p "$STATE"
+
+N=0 PASSED=0 FAILED=0 SKIPPED=0
+
+# Kernel messages that mean a test hurt the kernel, whatever it printed.
+BAD_DMESG='WARNING:
+BUG:
+Oops
+general protection
+Call Trace
+DMAR: DRHD: handling fault
+DMAR: [DMA
+kernel BUG
+RIP:
+refcount_t
+list_add corruption
+list_del corruption
+Bad page'
+SWIOTLB_FULL='swiotlb buffer is full'
+# Taint bits a test must not add: M(16) B(32) D(128) W(512) L(16384).
+BAD_TAINT=17072
+
+# --- result lines ------------------------------------------------------
+
+pass() { N=$((N + 1)); PASSED=$((PASSED + 1)); echo "ok $N - $*"; }
+fail() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
+skip() { N=$((N + 1)); SKIPPED=$((SKIPPED + 1)); echo "ok $N - $1 # SKIP $2"; }
+diag() { echo "$*" | sed 's/^/# /'; }
+
+# --- oracles -------------------------------------------------------------
+
+# The pin counters are per-CPU batched: fold them before every read.
+read_pins() {
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+	awk '/^nr_foll_pin_acquired /{a=$2} /^nr_foll_pin_released /{r=$2}
+		END {print a + 0, r + 0}' /proc/vmstat
+}
+
+read_swiotlb_used() {
+	cat /sys/kernel/debug/swiotlb/io_tlb_used 2>/dev/null || echo none
+}
+
+read_taint() { cat /proc/sys/kernel/tainted; }
+
+# Start a fresh dmesg window: what is read back later belongs to one test.
+# Everything is kept in /tmp/dmesg.all for the final report.
+open_dmesg_window() {
+	dmesg -c >>/tmp/dmesg.all
+	echo "userdma-test: begin $1" >/dev/kmsg
+}
+
+close_dmesg_window() {
+	dmesg -c | tee -a /tmp/dmesg.all >"$STATE/dmesg"
+}
+
+# Print the offending lines of the current window ($1 = test name).
+bad_dmesg_lines() {
+	{
+		grep -F -f "$STATE/bad-patterns" "$STATE/dmesg"
+		case $1 in
+		*exhaust*) ;;
+		*) grep -F "$SWIOTLB_FULL" "$STATE/dmesg" ;;
+		esac
+	} | head -n 40
+}
+
+oracles_before() {
+	set -- $(read_pins)
+	PIN_ACQ0=$1 PIN_REL0=$2
+	TLB0=$(read_swiotlb_used)
+	TAINT0=$(read_taint)
+}
+
+# Append one problem per line to $STATE/problems; empty file = clean.
+oracles_after() {
+	local name=$1 acq rel dacq drel tlb taint new
+	: >"$STATE/problems"
+	set -- $(read_pins)
+	acq=$1 rel=$2
+	dacq=$((acq - PIN_ACQ0)) drel=$((rel - PIN_REL0))
+	[ "$dacq" -eq "$drel" ] ||
+		echo "pages left pinned: acquired +$dacq, released +$drel (difference $((dacq - drel)))" >>"$STATE/problems"
+	tlb=$(read_swiotlb_used)
+	[ "$tlb" = "$TLB0" ] ||
+		echo "swiotlb slots in use went from $TLB0 to $tlb" >>"$STATE/problems"
+	taint=$(read_taint)
+	new=$(( (taint & ~TAINT0) & BAD_TAINT ))
+	[ "$new" -eq 0 ] ||
+		echo "kernel taint flags added: $TAINT0 -> $taint" >>"$STATE/problems"
+	close_dmesg_window
+	bad_dmesg_lines "$name" >"$STATE/bad-dmesg"
+	[ ! -s "$STATE/bad-dmesg" ] ||
+		echo "kernel log has $(wc -l <"$STATE/bad-dmesg") bad line(s)" >>"$STATE/problems"
+}
+
+report_oracles() {
+	local name=$1
+	if [ ! -s "$STATE/problems" ]; then
+		pass "$name: leak oracles and dmesg clean"
+		return
+	fi
+	fail "$name: $(awk 'NR > 1 {printf "; "} {printf "%s", $0}' "$STATE/problems")"
+	[ ! -s "$STATE/bad-dmesg" ] || sed 's/^/# dmesg: /' "$STATE/bad-dmesg"
+}
+
+# --- one test program ----------------------------------------------------
+
+# Re-emit a program's output (stdin) under the runner's numbering.  Runs in
+# a pipeline subshell, so its counts come back through $STATE/counts.
+relay_output() {
+	local name=$1 line rest desc n=$N p=0 f=0 s=0 sub=0 plan=- lastdiag=
+	while IFS= read -r line; do
+		case $line in
+		"ok "*|"not ok "*)
+			sub=$((sub + 1)) n=$((n + 1))
+			rest=${line#not }
+			rest=${rest#ok}
+			rest=${rest# }
+			rest=${rest#"${rest%%[!0-9]*}"}
+			rest=${rest# }
+			desc=${rest#- }
+			case $line in
+			"not ok "*)
+				case $desc in
+				*"# TODO"*|*"# todo"*) s=$((s + 1)) ;;
+				*) f=$((f + 1)) ;;
+				esac
+				printf 'not ok %s - %s: %s\n' "$n" "$name" "$desc" ;;
+			*)
+				case $desc in
+				*"# SKIP"*|*"# skip"*|*"# Skip"*) s=$((s + 1)) ;;
+				*) p=$((p + 1)) ;;
+				esac
+				printf 'ok %s - %s: %s\n' "$n" "$name" "$desc" ;;
+			esac ;;
+		1..*)
+			plan=${line#1..}
+			plan=${plan%%[!0-9]*} ;;
+		"#"*)
+			lastdiag=${line#\#}
+			printf '%s\n' "$line" ;;
+		"")
+			;;
+		*)
+			printf '# %s\n' "$line" ;;
+		esac
+	done
+	echo "$n $p $f $s $sub $plan" >"$STATE/counts"
+	echo "${lastdiag# }" >"$STATE/lastdiag"
+}
+
+# Run program $1 under a timeout; its exit status goes to $STATE/rc.
+# It gets its own process group (setsid) so that whatever it leaves behind
+# can be killed: a leftover child would hold the output pipe open, hang the
+# runner and keep its pins alive past the oracles.
+run_program() {
+	local bin=$1 work=/tmp/work/${1##*/} pid
+	mkdir -p "$work"
+	chmod 1777 "$work"
+	cd "$work" || return
+	{
+		setsid timeout -s TERM -k 10 "$TEST_TIMEOUT" "$bin" </dev/null 2>&1 &
+		pid=$!
+		wait "$pid"
+		echo $? >"$STATE/rc"
+		kill -KILL -- "-$pid" 2>/dev/null
+	} | relay_output "${bin##*/}"
+	cd /
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# Judge a program by its exit status, subtests and plan.
+judge_exit() {
+	local name=$1 rc=$2 secs=$3 sub=$4 nfail=$5 plan=$6 why=
+	if [ "$plan" != - ] && [ "$plan" -ne "$sub" ] && ! { [ "$rc" -eq 4 ] && [ "$sub" -eq 0 ]; }; then
+		fail "$name: planned $plan subtests, printed $sub"
+	fi
+	case $rc in
+	0)
+		[ "$sub" -gt 0 ] || fail "$name: exited 0 without printing any TAP result"
+		return ;;
+	4)
+		[ "$sub" -eq 0 ] && skip "$name: skipped entirely" "$(cat "$STATE/lastdiag")"
+		return ;;
+	1)
+		why="exited with status 1" ;;
+	*)
+		if [ "$rc" -gt 128 ]; then
+			why="killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
+			# busybox timeout sends SIGTERM, then SIGKILL 10 s later.
+			awk -v t="$secs" -v max="$TEST_TIMEOUT" 'BEGIN {exit !(t >= max)}' &&
+				why="timed out after $TEST_TIMEOUT s ($why)"
+		else
+			why="exited with status $rc"
+		fi ;;
+	esac
+	# A failing program that already said "not ok" needs no second line,
+	# unless it died in a way its own output cannot show.
+	if [ "$nfail" -eq 0 ] || [ "$rc" -gt 128 ]; then
+		fail "$name: $why"
+	fi
+}
+
+run_test() {
+	local bin=$1 name=${1##*/} t0 t1 secs rc
+	echo "# userdma-test: begin $name"
+	oracles_before
+	open_dmesg_window "$name"
+	t0=$(uptime_s)
+	echo 255 >"$STATE/rc"
+	export USERDMA_TEST_NAME="$name"
+	run_program "$bin"
+	t1=$(uptime_s)
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+	rc=$(cat "$STATE/rc")
+	set -- $(cat "$STATE/counts")
+	N=$1 PASSED=$((PASSED + $2)) FAILED=$((FAILED + $3)) SKIPPED=$((SKIPPED + $4))
+	judge_exit "$name" "$rc" "$secs" "$5" "$3" "$6"
+	oracles_after "$name"
+	report_oracles "$name"
+	echo "# userdma-test: end $name exit=$rc time=${secs}s"
+}
+
+# --- guest-level checks -----------------------------------------------------
+
+check_insmod() {
+	local cmd rc
+	cmd=$(cat /tmp/insmod.cmd 2>/dev/null)
+	rc=$(cat /tmp/insmod.rc 2>/dev/null || echo 127)
+	if [ "$rc" -eq 0 ]; then
+		pass "guest: $cmd"
+		return 0
+	fi
+	fail "guest: $cmd failed with status $rc"
+	sed 's/^/# /' /tmp/insmod.out
+	dmesg | tail -n 20 | sed 's/^/# dmesg: /'
+	return 1
+}
+
+# Unloading must work and must not warn: a leaked handle or mapping shows
+# up here if no single test caught it.
+check_rmmod() {
+	local out
+	oracles_before
+	open_dmesg_window rmmod
+	if out=$(rmmod userdma 2>&1); then
+		oracles_after rmmod
+		if [ -s "$STATE/bad-dmesg" ]; then
+			fail "guest: rmmod userdma printed kernel errors"
+			sed 's/^/# dmesg: /' "$STATE/bad-dmesg"
+		else
+			pass "guest: rmmod userdma"
+		fi
+	else
+		close_dmesg_window
+		fail "guest: rmmod userdma failed: $out"
+		lsmod | sed 's/^/# /'
+	fi
+}
+
+check_pins_since_boot() {
+	set -- $(read_pins)
+	if [ "$1" -eq "$2" ]; then
+		pass "guest: pins balanced since boot (acquired $1, released $2)"
+	else
+		fail "guest: pins unbalanced since boot: acquired $1, released $2 (difference $(($1 - $2)))"
+	fi
+}
+
+# A test that was never run because the module is missing is still a failure.
+fail_unrun_tests() {
+	local bin
+	for bin in $1; do
+		echo "# userdma-test: begin ${bin##*/}"
+		fail "${bin##*/}: not run (module did not load)"
+		echo "# userdma-test: end ${bin##*/}"
+	done
+}
+
+main() {
+	local programs bin
+	echo "$BAD_DMESG" >"$STATE/bad-patterns"
+	echo "# userdma-guest: kernel $(uname -r) ($USERDMA_KERNEL), config $USERDMA_CONFIG, lane $USERDMA_LANE, up $(uptime_s) s"
+	echo "# userdma-guest: cmdline $(cat /proc/cmdline)"
+	programs=$(ls "$TESTDIR" 2>/dev/null | sort | sed "s|^|$TESTDIR/|")
+	export USERDMA_KERNEL USERDMA_CONFIG USERDMA_LANE
+	export USERDMA_KVER=$(uname -r)
+	export USERDMA_UNPRIV_UID=1000 USERDMA_UNPRIV_GID=1000
+	export USERDMA_EDU64=0000:00:03.0 USERDMA_EDU28=0000:00:04.0
+
+	if check_insmod; then
+		for bin in $programs; do
+			[ -x "$bin" ] && run_test "$bin"
+		done
+		check_rmmod
+	else
+		fail_unrun_tests "$programs"
+	fi
+	check_pins_since_boot
+	echo "1..$N"
+	echo "userdma-guest-summary: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+}
+
+main

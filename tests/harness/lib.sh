@@ -1,0 +1,134 @@
+# Shared by run-matrix.sh, run-demo.sh and scripts/build-module.sh:
+# finding kernels, packing initramfs images and booting guests.
+# shellcheck shell=bash
+# QEMU's own option syntax uses commas inside one argument:
+# shellcheck disable=SC2054
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+# Progress goes to stderr: stdout is reserved for the TAP stream.
+say() { echo "${0##*/}: $*" >&2; }
+
+# Full version of an installed kernel with headers and an image, from a
+# full version or a short one: "6.1" must not pick 6.12, so the short form
+# matches "6.1.*" only.  The newest wins when several are installed.
+resolve_kver() {
+	local want=$1 dir kver
+	if [ -d "/lib/modules/$want/build" ] && [ -f "/boot/vmlinuz-$want" ]; then
+		echo "$want"
+		return 0
+	fi
+	for dir in $(ls -d /lib/modules/"$want".*/build 2>/dev/null | sort -V -r); do
+		kver=${dir#/lib/modules/}
+		kver=${kver%/build}
+		[ -f "/boot/vmlinuz-$kver" ] && { echo "$kver"; return 0; }
+	done
+	return 1
+}
+
+# "6.12.95+deb12-amd64" -> "6.12": what tests see as USERDMA_KERNEL.
+short_kver() { echo "$1" | cut -d. -f1,2; }
+
+# Build the module for one kernel; prints the .ko path, log in build/<kver>/.
+build_module() {
+	bash "$TOP/scripts/build-module.sh" "$1"
+}
+
+# Pack a gzip'd newc initramfs: busybox, /init and the runner scripts, the
+# module, the static CLI and test programs if they were built.
+pack_initramfs() {
+	local ko=$1 out=$2 stage applet
+	stage=$(dirname "$out")/initramfs-root
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
+	cp "$(command -v busybox)" "$stage/bin/busybox"
+	# busybox --list-full names busybox itself too: a self-symlink would
+	# make /bin/busybox a loop and /init fail with ELOOP.
+	for applet in $(busybox --list-full); do
+		[ "${applet##*/}" = busybox ] && continue
+		mkdir -p "$stage/$(dirname "$applet")"
+		ln -sf /bin/busybox "$stage/$applet"
+	done
+	install -m 755 "$TOP/tests/guest/init" "$stage/init"
+	install -m 755 "$TOP/tests/guest/run-tests.sh" "$stage/run-tests.sh"
+	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
+	install -m 644 "$ko" "$stage/userdma.ko"
+	if [ -x "$TOP/build/guest/userdma" ]; then
+		install -m 755 "$TOP/build/guest/userdma" "$stage/bin/userdma"
+	fi
+	if [ -d "$TOP/build/guest/tests" ]; then
+		cp -r "$TOP/build/guest/tests" "$stage/tests"
+	fi
+	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$out"
+}
+
+# QEMU arguments for one (config, lane) in the array QEMU_ARGS, and the
+# kernel command line in KERNEL_APPEND.
+#   strict/lazy: emulated VT-d in front of both edu devices;
+#   noiommu: direct DMA; swiotlb: direct DMA forced through bounce buffers,
+#   with a 256 MiB pool (131072 slabs of 2 KiB) so a 64 MiB region fits.
+#   main lane: 2 vCPUs, real time; edu lane: 1 vCPU with -icount sleep=off,
+#   which skips the edu device's 100 ms per DMA command (needs -smp 1).
+guest_args() {
+	local config=$1 lane=$2
+	QEMU_ARGS=(-accel tcg -cpu max -m 2048 -nographic -no-reboot
+		-machine q35,kernel-irqchip=split -nic none -monitor none)
+	# no_timer_check: on a loaded host TCG can be too slow for the kernel's
+	# IO-APIC timer probe, and 6.1 then panics at boot ("timer doesn't work
+	# through Interrupt-remapped IO-APIC"); seen with two guests at once.
+	KERNEL_APPEND="console=ttyS0 quiet panic=-1 no_timer_check"
+	case $config in
+	strict)  QEMU_ARGS+=(-device intel-iommu,intremap=on)
+		 KERNEL_APPEND+=" intel_iommu=on iommu.strict=1" ;;
+	lazy)    QEMU_ARGS+=(-device intel-iommu,intremap=on)
+		 KERNEL_APPEND+=" intel_iommu=on iommu.strict=0" ;;
+	noiommu) KERNEL_APPEND+=" intel_iommu=off" ;;
+	swiotlb) KERNEL_APPEND+=" intel_iommu=off swiotlb=131072,force" ;;
+	*) die "unknown config '$config' (strict lazy noiommu swiotlb)" ;;
+	esac
+	# Fixed addresses: tests and the module's edu_dma_bits rely on the order.
+	QEMU_ARGS+=(-device edu,addr=03.0,dma_mask=0xffffffffffffffff
+		-device edu,addr=04.0)
+	case $lane in
+	edu) QEMU_ARGS+=(-smp 1 -icount shift=auto,sleep=off) ;;
+	*)   QEMU_ARGS+=(-smp 2) ;;
+	esac
+}
+
+# Boot one guest and wait for it.  Writes <logbase>.log (console),
+# <logbase>.tap (the runner's stream) and <logbase>.meta (timings, status).
+#   boot_guest KVER CONFIG LANE MODE INITRD LOGBASE TIMEOUT
+boot_guest() {
+	local kver=$1 config=$2 lane=$3 mode=$4 initrd=$5 logbase=$6 limit=$7
+	local t0 boot=- rc=0 qpid
+	guest_args "$config" "$lane"
+	KERNEL_APPEND+=" udt_kernel=$(short_kver "$kver") udt_config=$config udt_lane=$lane udt_mode=$mode"
+	KERNEL_APPEND+=${EXTRA_APPEND:+ $EXTRA_APPEND}
+	rm -f "$logbase".{log,tap,meta,qemu}
+	t0=$EPOCHREALTIME
+	timeout -k 10 "$limit" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$KERNEL_APPEND" \
+		-serial "file:$logbase.log" -serial "file:$logbase.tap" \
+		</dev/null >"$logbase.qemu" 2>&1 &
+	qpid=$!
+	# Stop QEMU with us if the harness is interrupted.
+	trap 'kill "$qpid" 2>/dev/null' TERM INT
+	# Boot time: until the runner's first line reaches the host.
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ -s "$logbase.tap" ]; then
+			boot=$(elapsed "$t0")
+			break
+		fi
+		sleep 0.1
+	done
+	wait "$qpid" || rc=$?
+	trap - TERM INT
+	printf 'rc=%s boot=%s wall=%s limit=%s\n' "$rc" "$boot" "$(elapsed "$t0")" "$limit" \
+		>"$logbase.meta"
+	return "$rc"
+}
+
+# Seconds since an $EPOCHREALTIME stamp, one decimal.
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}'; }

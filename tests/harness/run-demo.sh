@@ -1,0 +1,50 @@
+#!/bin/bash
+# `make demo`: build the module and the static CLI, boot one guest with the
+# IOMMU in strict mode (edu lane: 1 vCPU, -icount, so the edu device's DMA
+# is not slowed to 100 ms per command) and let it run tests/guest/demo.sh.
+# Prints what the guest printed; exits 0 only if the selftest passed.
+#
+# Env: KERNEL=6.12 (or 6.1, or a full version), DEMO_TIMEOUT=300 (s)
+set -euo pipefail
+
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KERNEL=${KERNEL:-6.12}
+DEMO_TIMEOUT=${DEMO_TIMEOUT:-300}
+
+build_cli() {
+	[ -f "$TOP/tools/Makefile" ] || die "tools/Makefile is missing: no CLI to run the demo with"
+	say "building the static userdma CLI (make -C tools static)"
+	make -s -C "$TOP/tools" static >&2
+	[ -x "$TOP/build/guest/userdma" ] || die "make -C tools static did not produce build/guest/userdma"
+}
+
+main() {
+	local kver ko initrd logbase short rc=0
+	kver=$(resolve_kver "$KERNEL") || die "no kernel $KERNEL installed (run scripts/install-deps.sh)"
+	short=$(short_kver "$kver")
+	say "building userdma.ko for $kver"
+	ko=$(build_module "$kver")
+	build_cli
+	initrd=$TOP/build/$kver/demo-initramfs.cpio.gz
+	pack_initramfs "$ko" "$initrd"
+	mkdir -p "$TOP/build/logs"
+	logbase=$TOP/build/logs/demo-$short
+	say "booting $kver (IOMMU strict, edu lane); console log: ${logbase#"$TOP"/}.log"
+	boot_guest "$kver" strict edu demo "$initrd" "$logbase" "$DEMO_TIMEOUT" || rc=$?
+
+	tr -d '\r' <"$logbase.tap"
+	if grep -q '^userdma-demo: PASS' "$logbase.tap"; then
+		return 0
+	fi
+	if [ "$rc" -ne 0 ]; then
+		echo "demo: QEMU ended with status $rc$([ "$rc" -eq 124 ] && echo " (timed out after $DEMO_TIMEOUT s)")" >&2
+		cat "$logbase.qemu" >&2
+	fi
+	echo "demo: the selftest did not pass; last console lines:" >&2
+	tail -n 30 "$logbase.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >&2
+	return 1
+}
+
+main "$@"
