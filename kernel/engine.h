@@ -8,8 +8,12 @@
 
 #include <linux/dmaengine.h>
 
+struct pci_dev;
+
 struct dma_device *udma_sw_engine_create(struct device *dev);
 bool udma_is_sw_engine(const struct dma_device *dd);
+struct dma_device *udma_edu_engine_create(struct pci_dev *pdev);
+bool udma_is_edu_engine(const struct dma_device *dd);
 
 /* "sw", "edu", or the driver of someone else's channel */
 const char *udma_engine_name(struct dma_chan *chan);

@@ -253,6 +253,8 @@ const char *udma_engine_name(struct dma_chan *chan)
 {
 	if (udma_is_sw_engine(chan->device))
 		return "sw";
+	if (udma_is_edu_engine(chan->device))
+		return "edu";
 	return dev_driver_string(chan->device->dev);
 }
 
