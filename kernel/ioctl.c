@@ -6,7 +6,6 @@
  * copied back only as far as the caller's struct reaches.
  */
 #include <linux/dma-map-ops.h>
-#include <linux/iommu.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/userdma.h>
@@ -103,10 +102,9 @@ static enum dma_data_direction udma_dir(u32 direction)
 
 static u32 udma_info_flags(struct device *dev)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	u32 flags = 0;
 
-	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
+	if (udma_iommu_translates(dev))
 		flags |= USERDMA_INFO_IOMMU;
 	if (is_swiotlb_force_bounce(dev))
 		flags |= USERDMA_INFO_BOUNCE;

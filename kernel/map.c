@@ -7,9 +7,12 @@
  * then flattened into an array of segments, each tagged with its offset in
  * the region, so SEGMENTS is a plain copy and SYNC a binary search.
  */
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 
 #include "region.h"
 
@@ -31,6 +34,38 @@ static unsigned int udma_max_sg_entry(struct device *dev)
 {
 	return max_t(unsigned int, ALIGN_DOWN(udma_max_seg_size(dev), PAGE_SIZE),
 		     PAGE_SIZE);
+}
+
+bool udma_iommu_translates(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && domain->type != IOMMU_DOMAIN_IDENTITY;
+}
+
+/*
+ * Without an IOMMU, memory beyond the device's mask is bounced, and the
+ * DMA layer WARNs when the bounce slot is out of reach as well.  User space
+ * must never be able to trigger a kernel warning, and where the bounce pool
+ * lies is not visible to modules, so a device that cannot address all of
+ * memory gets only pages it reaches directly, and nothing when every
+ * mapping is forced through the pool.
+ */
+static int udma_check_reach(struct userdma_region *r)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (udma_iommu_translates(r->dev) || !dma_addressing_limited(r->dev))
+		return 0;
+	if (is_swiotlb_force_bounce(r->dev))
+		return -EIO;
+	for_each_sgtable_sg(&r->sgt, sg, i) {
+		if (!dma_capable(r->dev, phys_to_dma(r->dev, sg_phys(sg)),
+				 sg->length, true))
+			return -EIO;
+	}
+	return 0;
 }
 
 static int udma_build_segs(struct userdma_region *r)
@@ -67,6 +102,9 @@ int udma_map(struct userdma_region *r)
 	if (ret)
 		return ret;
 
+	ret = udma_check_reach(r);
+	if (ret)
+		goto err_free_table;
 	ret = dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
 	if (ret)
 		goto err_free_table;

@@ -53,6 +53,7 @@ void udma_unpin(struct userdma_region *r);
 int udma_map(struct userdma_region *r);
 void udma_unmap(struct userdma_region *r);
 unsigned int udma_max_seg_size(struct device *dev);
+bool udma_iommu_translates(struct device *dev);
 
 /* sync.c */
 int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu);

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Why the kernel refused a request.  Each errno of the module's contract
+ * (userdma(4)) has several possible causes; the arguments of the failed
+ * call, the node's limits read at open time and the process's own limits
+ * usually tell which one applied, and the message says that one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define CAP_IPC_LOCK_BIT	14
+
+/* Failures every request can meet; op names the request. */
+static int explain_common(const struct userdma *u, int err, const char *op)
+{
+	switch (-err) {
+	case ENODEV:
+		return udl_fail(err, op, "the device bound to %s has gone away; its registrations were released",
+				u->name);
+	case ENOTTY:
+		return udl_fail(err, op, "%s does not know this request (not a userdma node, or an older module)",
+				u->name);
+	case EINVAL:
+		return udl_fail(err, op, "the module refused the request: a reserved field or unknown flag is set");
+	case E2BIG:
+		return udl_fail(err, op, "the module is older than this library and refused fields it does not know");
+	case EFAULT:
+		return udl_fail(err, op, "the module could not access the request's memory");
+	case EBADF:
+		return udl_fail(err, op, "the file descriptor of %s is not open",
+				u->name);
+	default:
+		return udl_fail(err, op, "%s", userdma_strerror(err));
+	}
+}
+
+int udl_explain_info(const struct userdma *u, int err)
+{
+	return explain_common(u, err, "info");
+}
+
+/* CAP_IPC_LOCK waives RLIMIT_MEMLOCK for pinning. */
+static int has_cap_ipc_lock(void)
+{
+	unsigned long long caps = 0;
+	char line[128];
+	FILE *f;
+
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return !!(caps & (1ULL << CAP_IPC_LOCK_BIT));
+}
+
+static uint64_t pinned_bytes(const struct userdma *u, const void *addr,
+			     uint64_t length)
+{
+	uint64_t page = u->info.page_size ? u->info.page_size :
+					    (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = (uintptr_t)addr & ~(page - 1);
+	uint64_t end = (uintptr_t)addr + length;
+
+	return (end - start + page - 1) & ~(page - 1);
+}
+
+static int explain_enomem(const struct userdma *u, int err, const void *addr,
+			  uint64_t length)
+{
+	uint64_t need = pinned_bytes(u, addr, length);
+	int saved = errno, limited;
+	char want[32], have[32];
+	struct rlimit rl;
+
+	udl_size(length, want, sizeof(want));
+	limited = !has_cap_ipc_lock() && !getrlimit(RLIMIT_MEMLOCK, &rl) &&
+		  rl.rlim_cur != RLIM_INFINITY;
+	errno = saved;
+	if (limited) {
+		udl_size(rl.rlim_cur, have, sizeof(have));
+		if (need > rl.rlim_cur)
+			return udl_fail(err, "register", "the locked-memory limit (ulimit -l) is too small for %s: it is %s",
+					want, have);
+		return udl_fail(err, "register", "%s, with what this process has already pinned or locked, exceeds the locked-memory limit (ulimit -l, %s), or the kernel ran out of memory, IOVA space or bounce buffers",
+				want, have);
+	}
+	return udl_fail(err, "register", "the kernel ran out of memory, IOVA space or bounce buffers for %s",
+			want);
+}
+
+static int explain_eio(const struct userdma *u, int err, uint64_t length)
+{
+	uint64_t mask = u->info.dma_mask;
+	char len[32];
+	int bits = 0;
+
+	udl_size(length, len, sizeof(len));
+	while (bits < 64 && (mask >> bits))
+		bits++;
+	if (u->info.flags & USERDMA_INFO_IOMMU)
+		return udl_fail(err, "register", "the IOMMU could not map %s for %s",
+				len, u->info.device);
+	if (u->info.flags & USERDMA_INFO_BOUNCE)
+		return udl_fail(err, "register", "the bounce-buffer pool (swiotlb) could not take %s for %s: it is full, or a segment is too long for it",
+				len, u->info.device);
+	return udl_fail(err, "register", "%s could not be mapped for %s: its pages lie beyond the device's %d-bit DMA mask and no IOMMU or bounce buffer can reach them",
+			len, u->info.device, bits);
+}
+
+static const char *dir_name(unsigned int direction)
+{
+	switch (direction) {
+	case USERDMA_DIR_TO_DEVICE:
+		return "TO_DEVICE";
+	case USERDMA_DIR_FROM_DEVICE:
+		return "FROM_DEVICE";
+	default:
+		return "BIDIRECTIONAL";
+	}
+}
+
+int udl_explain_register(const struct userdma *u, int err, const void *addr,
+			 uint64_t length, unsigned int direction)
+{
+	char len[32], max[32];
+
+	udl_size(length, len, sizeof(len));
+	switch (-err) {
+	case EINVAL:
+		if (!length)
+			return udl_fail(err, "register", "length 0 is not allowed");
+		if (direction < USERDMA_DIR_TO_DEVICE ||
+		    direction > USERDMA_DIR_BIDIRECTIONAL)
+			return udl_fail(err, "register", "direction %u is not TO_DEVICE (1), FROM_DEVICE (2) or BIDIRECTIONAL (3)",
+					direction);
+		break;
+	case EOVERFLOW:
+		return udl_fail(err, "register", "%p + %s wraps around the end of the address space",
+				addr, len);
+	case E2BIG:
+		return udl_fail(err, "register", "%s is more than %s accepts in one registration (max_region_bytes %s)",
+				len, u->name,
+				udl_size(u->info.max_region_bytes, max,
+					 sizeof(max)));
+	case EFAULT:
+		if (direction == USERDMA_DIR_TO_DEVICE)
+			return udl_fail(err, "register", "%s at %p is not all ordinary user memory: part is unmapped, or an I/O or PFN mapping (such as a mapped BAR)",
+					len, addr);
+		return udl_fail(err, "register", "%s at %p is not all writable user memory: part is unmapped, read-only while the device may write (%s), an I/O or PFN mapping, or (since Linux 6.5) a file-backed mapping",
+				len, addr, dir_name(direction));
+	case ENOMEM:
+		return explain_enomem(u, err, addr, length);
+	case ENOSPC:
+		return udl_fail(err, "register", "this open file already holds %u registrations, the most %s allows (max_regions)",
+				u->info.max_regions, u->name);
+	case EIO:
+		return explain_eio(u, err, length);
+	case EINTR:
+		return udl_fail(err, "register", "a fatal signal arrived while pinning %s; nothing stays pinned",
+				len);
+	}
+	return explain_common(u, err, "register");
+}
+
+int udl_explain_segments(const struct userdma *u, int err, uint32_t handle,
+			 uint32_t first, uint32_t count)
+{
+	switch (-err) {
+	case ENOENT:
+		return udl_fail(err, "segments", "handle %u is not registered on this open file",
+				handle);
+	case ERANGE:
+		return udl_fail(err, "segments", "index %u is past the last segment of handle %u",
+				first, handle);
+	case EFAULT:
+		return udl_fail(err, "segments", "the array for %u segments is not writable memory",
+				count);
+	}
+	return explain_common(u, err, "segments");
+}
+
+int udl_explain_sync(const struct userdma *u, int err, const char *op,
+		     uint32_t handle, uint64_t offset, uint64_t length)
+{
+	switch (-err) {
+	case ENOENT:
+		return udl_fail(err, op, "handle %u is not registered on this open file",
+				handle);
+	case EINVAL:
+		if (!length)
+			return udl_fail(err, op, "length 0 is not allowed");
+		break;
+	case ERANGE:
+		if (offset + length < offset)
+			return udl_fail(err, op, "offset %" PRIu64 " + length %" PRIu64 " wraps around",
+					offset, length);
+		return udl_fail(err, op, "bytes [%" PRIu64 ", %" PRIu64 ") are not all within the registration of handle %u",
+				offset, offset + length, handle);
+	}
+	return explain_common(u, err, op);
+}
+
+int udl_explain_unregister(const struct userdma *u, int err, uint32_t handle)
+{
+	if (err == -ENOENT)
+		return udl_fail(err, "unregister", "handle %u is not registered on this open file (never registered, or already released)",
+				handle);
+	return explain_common(u, err, "unregister");
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * userdma: look at userdma nodes and check that DMA through them works.
+ * This file dispatches to the commands and holds what they share.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "info", cmd_info, "describe each node: device, IOMMU, DMA mask, limits" },
+	{ "list", cmd_list, "show the live registrations of each node" },
+	{ "selftest", cmd_selftest, "DMA through an edu device into user memory and check every byte" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: userdma COMMAND [OPTION]... [NODE]\n"
+		   "Zero-copy DMA between devices and user memory: inspect /dev/userdmaN nodes\n"
+		   "and test them.\n\nCommands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\nNODE is a node name (userdma0) or a path (/dev/userdma0).\n"
+		   "'userdma COMMAND --help' describes a command.\n"
+		   "Exit status: 0 success, 1 failure, 2 usage error or not applicable.\n");
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "userdma: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "userdma: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'userdma %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+	int len = strcspn(opt, "=");
+
+	if (strncmp(opt, "--", 2))
+		return cli_usage(cmd, c == ':' ? "option '-%c' needs a value" :
+				 "unknown option '-%c'", optopt);
+	if (c == ':')
+		return cli_usage(cmd, "option '%.*s' needs a value", len, opt);
+	if (opt[len])
+		return cli_usage(cmd, "option '%.*s' takes no value, or is unknown",
+				 len, opt);
+	return cli_usage(cmd, "unknown option '%s'", opt);
+}
+
+const char *fmt_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	int i = -1;
+
+	while (i < 3 && bytes >= 1024 && !(bytes & 1023)) {
+		bytes >>= 10;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, size, "%" PRIu64 " byte%s", bytes,
+			 bytes == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "%" PRIu64 " %s", bytes, units[i]);
+	return buf;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift && strcmp(end + 1, "") && strcmp(end + 1, "iB"))
+		return -EINVAL;
+	if (v > UINT64_MAX >> shift)
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	/* the commands word getopt's complaints themselves */
+	opterr = 0;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "userdma: unknown command '%s'\nTry 'userdma --help'.\n",
+		argv[1]);
+	return EXIT_USAGE;
+}
