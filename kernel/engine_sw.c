@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include "engine.h"
+#include "region.h"
 
 #define UDMA_SW_CHANNELS	16
 
@@ -57,10 +58,8 @@ static struct udma_sw_desc *to_sw_desc(struct dma_async_tx_descriptor *tx)
 static int udma_sw_resolve(struct device *dev, dma_addr_t addr,
 			   phys_addr_t *phys)
 {
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY) {
-		*phys = iommu_iova_to_phys(domain, addr);
+	if (udma_iommu_translates(dev)) {
+		*phys = iommu_iova_to_phys(iommu_get_domain_for_dev(dev), addr);
 		if (!*phys)
 			return -EFAULT;
 	} else {
