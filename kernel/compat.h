@@ -7,6 +7,7 @@
 #define USERDMA_COMPAT_H
 
 #include <linux/dma-mapping.h>
+#include <linux/eventfd.h>
 
 /*
  * 6.11 ("dma-mapping: don't return errors from dma_set_max_seg_size") made
@@ -27,6 +28,20 @@ static inline int udma_set_max_seg_size(struct device *dev, unsigned int size)
 static inline int udma_pin_result(int ret)
 {
 	return ret == 0 ? -EFAULT : ret;
+}
+
+/*
+ * 6.8 ("eventfd: simplify eventfd_signal()") dropped the count argument.
+ * Kbuild looks at the kernel's own header rather than its version, so a
+ * distribution kernel with the change backported builds too.
+ */
+static inline void udma_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef UDMA_EVENTFD_SIGNAL_NO_COUNT
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
 }
 
 #endif /* USERDMA_COMPAT_H */

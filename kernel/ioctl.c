@@ -11,14 +11,15 @@
 #include <uapi/linux/userdma.h>
 
 #include "node.h"
+#include "xfer.h"
 
 /*
  * Read a command struct the caller says is *usize bytes long.  Sizes past a
  * page are refused outright: checking that a huge tail is zero would let
  * one ioctl read gigabytes.
  */
-static int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
-			 void __user *ucmd, u32 *usize)
+int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
+		  void __user *ucmd, u32 *usize)
 {
 	if (get_user(*usize, (u32 __user *)ucmd))
 		return -EFAULT;
@@ -29,7 +30,7 @@ static int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
 	return copy_struct_from_user(kcmd, ksize, ucmd, *usize);
 }
 
-static int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
+int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
 {
 	u32 n = min_t(u32, usize, ksize);
 
@@ -50,6 +51,21 @@ static struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
 	return r;
 }
 
+/* A reference that also keeps the region from being unregistered. */
+struct userdma_region *udma_lookup_busy(struct userdma_file *uf, u32 handle)
+{
+	struct userdma_region *r;
+
+	xa_lock(&uf->regions);
+	r = xa_load(&uf->regions, handle);
+	if (r) {
+		udma_region_get(r);
+		atomic_inc(&r->inflight);
+	}
+	xa_unlock(&uf->regions);
+	return r;
+}
+
 /*
  * Take a published region out of the table.  A handle still reserved by a
  * REGISTER in progress reads as empty and is left alone: erasing the
@@ -62,7 +78,9 @@ struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle)
 
 	xa_lock(&uf->regions);
 	r = xa_load(&uf->regions, handle);
-	if (r)
+	if (r && atomic_read(&r->inflight))
+		r = ERR_PTR(-EBUSY);
+	else if (r)
 		__xa_erase(&uf->regions, handle);
 	xa_unlock(&uf->regions);
 	return r;
@@ -255,8 +273,8 @@ static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
 		return -EINVAL;
 
 	r = udma_take(uf, cmd.handle);
-	if (!r)
-		return -ENOENT;
+	if (IS_ERR_OR_NULL(r))
+		return r ? PTR_ERR(r) : -ENOENT;
 	udma_region_put(r);
 	return 0;
 }
@@ -266,6 +284,13 @@ long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct userdma_file *uf = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	long ret;
+
+	/*
+	 * WAIT may sleep for ever: it must not hold off a departing device,
+	 * which instead finishes every transfer and so wakes it.
+	 */
+	if (cmd == USERDMA_IOC_WAIT)
+		return udma_ioctl_wait(uf, uarg);
 
 	down_read(&uf->node->gone_lock);
 	if (uf->node->gone) {
@@ -288,6 +313,12 @@ long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case USERDMA_IOC_UNREGISTER:
 		ret = udma_ioctl_unregister(uf, uarg);
+		break;
+	case USERDMA_IOC_CHANNEL:
+		ret = udma_ioctl_channel(uf, uarg);
+		break;
+	case USERDMA_IOC_SUBMIT:
+		ret = udma_ioctl_submit(uf, uarg);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -10,6 +10,7 @@
 
 #include "node.h"
 #include "pci.h"
+#include "xfer.h"
 
 unsigned int udma_max_region_mb = 16384;
 module_param_named(max_region_mb, udma_max_region_mb, uint, 0444);
@@ -19,11 +20,19 @@ unsigned int udma_max_regions = 65536;
 module_param_named(max_regions, udma_max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "Live handles per open file (default 65536)");
 
+unsigned int udma_max_inflight = 4096;
+module_param_named(max_inflight, udma_max_inflight, uint, 0444);
+MODULE_PARM_DESC(max_inflight, "Transfers in flight or unread per open file (default 4096)");
+
+unsigned int udma_xfer_timeout_ms = 60000;
+module_param_named(xfer_timeout_ms, udma_xfer_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(xfer_timeout_ms, "A transfer not done by then is stopped (default 60000)");
+
 static int __init userdma_init(void)
 {
 	int ret;
 
-	if (!udma_max_regions || !udma_max_region_mb)
+	if (!udma_max_regions || !udma_max_region_mb || !udma_max_inflight)
 		return -EINVAL;
 	ret = udma_nodes_init();
 	if (ret)

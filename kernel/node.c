@@ -11,7 +11,9 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "engine.h"
 #include "node.h"
+#include "xfer.h"
 
 #define UDMA_MAX_NODES	256
 
@@ -109,6 +111,7 @@ static int udma_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	uf->node = node;
 	xa_init_flags(&uf->regions, XA_FLAGS_ALLOC1);
+	mutex_init(&uf->xfer_lock);
 
 	down_read(&node->gone_lock);
 	if (node->gone) {
@@ -133,10 +136,13 @@ void udma_file_release_regions(struct userdma_file *uf)
 	struct userdma_region *r;
 	unsigned long handle;
 
-	/* an UNREGISTER racing us takes each region at most once */
+	/*
+	 * Transfers were stopped first, so none is in flight; an UNREGISTER
+	 * racing us takes each region at most once.
+	 */
 	xa_for_each(&uf->regions, handle, r) {
 		r = udma_take(uf, handle);
-		if (r)
+		if (!WARN_ON_ONCE(IS_ERR(r)) && r)
 			udma_region_put(r);
 	}
 }
@@ -150,17 +156,34 @@ static int udma_release(struct inode *inode, struct file *file)
 	list_del(&uf->link);
 	mutex_unlock(&node->files_lock);
 
+	/* no DMA may touch a region once it is unmapped and unpinned */
+	udma_xfer_stop(uf);
 	udma_file_release_regions(uf);
+	udma_xfer_free(uf);
 	xa_destroy(&uf->regions);
 	kfree(uf);
 	put_device(&node->dev);
 	return 0;
 }
 
+static ssize_t udma_read(struct file *file, char __user *buf, size_t len,
+			 loff_t *ppos)
+{
+	return udma_xfer_read(file->private_data, buf, len,
+			      file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t udma_poll(struct file *file, poll_table *wait)
+{
+	return udma_xfer_poll(file->private_data, file, wait);
+}
+
 static const struct file_operations udma_fops = {
 	.owner		= THIS_MODULE,
 	.open		= udma_open,
 	.release	= udma_release,
+	.read		= udma_read,
+	.poll		= udma_poll,
 	.unlocked_ioctl	= udma_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -213,12 +236,21 @@ struct userdma_node *udma_node_create(struct device *dma_dev,
 	if (ret)
 		goto err_put;
 
+	node->sw_engine = udma_sw_engine_create(dma_dev);
+	if (IS_ERR(node->sw_engine)) {
+		ret = PTR_ERR(node->sw_engine);
+		node->sw_engine = NULL;
+		goto err_del;
+	}
+
 	node->debugfs = debugfs_create_dir(dev_name(&node->dev),
 					   udma_debugfs_root);
 	debugfs_create_file("regions", 0400, node->debugfs, node,
 			    &regions_table_fops);
 	return node;
 
+err_del:
+	cdev_device_del(&node->cdev, &node->dev);
 err_put:
 	put_device(&node->dev);
 	return ERR_PTR(ret);
@@ -237,10 +269,13 @@ void udma_node_destroy(struct userdma_node *node)
 	up_write(&node->gone_lock);
 
 	mutex_lock(&node->files_lock);
-	list_for_each_entry(uf, &node->files, link)
+	list_for_each_entry(uf, &node->files, link) {
+		udma_xfer_stop(uf);
 		udma_file_release_regions(uf);
+	}
 	mutex_unlock(&node->files_lock);
 
+	udma_engine_destroy(node->sw_engine);
 	put_device(&node->dev);
 }
 

@@ -30,12 +30,15 @@ struct userdma_node {
 	struct mutex files_lock;	/* protects files */
 	struct list_head files;
 	struct dentry *debugfs;
+	struct dma_device *sw_engine;	/* the CPU as this device's DMA engine */
 };
 
 struct userdma_file {
 	struct userdma_node *node;
 	struct xarray regions;		/* handle -> region, one reference each */
 	struct list_head link;		/* in node->files */
+	struct mutex xfer_lock;		/* binding the channel */
+	struct udma_xfer_ctx *xfer;	/* set once, freed with the file */
 };
 
 struct userdma_node *udma_node_create(struct device *dma_dev,
@@ -46,6 +49,10 @@ void udma_nodes_exit(void);
 
 void udma_file_release_regions(struct userdma_file *uf);
 struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle);
+struct userdma_region *udma_lookup_busy(struct userdma_file *uf, u32 handle);
+int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
+		  void __user *ucmd, u32 *usize);
+int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize);
 long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 extern unsigned int udma_max_regions;

@@ -13,6 +13,7 @@
 #include <linux/pci.h>
 
 #include "compat.h"
+#include "engine.h"
 #include "node.h"
 #include "pci.h"
 
@@ -35,6 +36,12 @@ MODULE_PARM_DESC(edu_dma_bits, "DMA address bits of each edu device, in probe or
 static int default_dma_bits = 32;
 module_param(default_dma_bits, int, 0444);
 MODULE_PARM_DESC(default_dma_bits, "DMA address bits of devices bound through driver_override (default 32)");
+
+/* what probe set up, for remove to take down in reverse */
+struct udma_pci {
+	struct userdma_node *node;
+	struct dma_device *engine;	/* edu's own DMA engine, if it came up */
+};
 
 static DEFINE_MUTEX(edu_count_lock);
 static unsigned int edu_count;
@@ -70,7 +77,7 @@ static int udma_pci_setup_dma(struct pci_dev *pdev, int bits, bool is_edu)
 static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	bool is_edu = id->driver_data == UDMA_BIND_EDU;
-	struct userdma_node *node;
+	struct udma_pci *up;
 	int ret;
 
 	ret = pcim_enable_device(pdev);
@@ -82,22 +89,39 @@ static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(&pdev->dev, "cannot set up DMA: %d\n", ret);
 		return ret;
 	}
+	up = devm_kzalloc(&pdev->dev, sizeof(*up), GFP_KERNEL);
+	if (!up)
+		return -ENOMEM;
 	pci_set_master(pdev);
 
-	node = udma_node_create(&pdev->dev, is_edu ? "edu" : "driver_override");
-	if (IS_ERR(node)) {
+	up->node = udma_node_create(&pdev->dev,
+				    is_edu ? "edu" : "driver_override");
+	if (IS_ERR(up->node)) {
 		pci_clear_master(pdev);
-		return PTR_ERR(node);
+		return PTR_ERR(up->node);
 	}
-	pci_set_drvdata(pdev, node);
-	dev_info(&pdev->dev, "%s: %u-bit DMA\n", dev_name(&node->dev),
+	/* the node is useful without it: registration and the sw engine */
+	if (is_edu) {
+		up->engine = udma_edu_engine_create(pdev);
+		if (IS_ERR(up->engine)) {
+			dev_warn(&pdev->dev, "no edu DMA engine: %ld\n",
+				 PTR_ERR(up->engine));
+			up->engine = NULL;
+		}
+	}
+	pci_set_drvdata(pdev, up);
+	dev_info(&pdev->dev, "%s: %u-bit DMA\n", dev_name(&up->node->dev),
 		 fls64(dma_get_mask(&pdev->dev)));
 	return 0;
 }
 
 static void udma_pci_remove(struct pci_dev *pdev)
 {
-	udma_node_destroy(pci_get_drvdata(pdev));
+	struct udma_pci *up = pci_get_drvdata(pdev);
+
+	/* stops every transfer, on the edu engine too, before it goes */
+	udma_node_destroy(up->node);
+	udma_engine_destroy(up->engine);
 	pci_clear_master(pdev);
 }
 

@@ -41,6 +41,8 @@ struct userdma_region {
 
 	struct userdma_stats *stats;
 	pid_t owner;
+	/* transfers using the region: it cannot be unregistered meanwhile */
+	atomic_t inflight;
 };
 
 /* pin.c */
@@ -55,6 +57,7 @@ bool udma_iommu_translates(struct device *dev);
 
 /* sync.c */
 int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu);
+unsigned int udma_seg_index(const struct userdma_region *r, u64 offset);
 
 /* region.c */
 struct userdma_region *udma_region_create(struct device *dev,

@@ -15,7 +15,7 @@
 
 #include "region.h"
 
-static unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
+unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 {
 	unsigned int lo = 0, hi = r->nr_segs - 1;
 

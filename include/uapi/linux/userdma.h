@@ -123,6 +123,96 @@ struct userdma_unregister {
 #define USERDMA_UNREGISTER_SIZE_VER0	16
 
 /*
+ * Transfers.  An open file first binds a DMA engine channel (dmaengine)
+ * whose device is the node's device, then submits copies between its
+ * registrations, or between a registration and a raw device address, and
+ * collects one completion per transfer by read(), poll() or WAIT.
+ * Syncing around transfers is automatic: the source and destination are
+ * synced for the device at submit and the destination for the CPU before
+ * the completion is posted.  Neither may be touched until then.
+ */
+#define USERDMA_CHANNEL_NAME_LEN	32
+
+/*
+ * Bind this open file to a channel.  name "" takes any memcpy channel of
+ * the node's device; "sw" and "edu" name userdma's own engines; anything
+ * else is a dmaengine channel name such as "dma0chan1".  eventfd, if not
+ * -1, is signalled once per completion posted.
+ */
+struct userdma_channel {
+	__u32 size;
+	__u32 flags;			/* in: must be 0 */
+	__s32 eventfd;			/* in: eventfd to signal, or -1 */
+	__u32 reserved;			/* must be 0 */
+	char name[USERDMA_CHANNEL_NAME_LEN];	/* in */
+	char bound[USERDMA_CHANNEL_NAME_LEN];	/* out: dmaengine name */
+	char engine[USERDMA_CHANNEL_NAME_LEN];	/* out: "sw", "edu" or driver */
+};
+
+#define USERDMA_CHANNEL_SIZE_VER0	112
+
+/*
+ * One copy.  Each end is a registration (handle, offset within it) or,
+ * with handle 0 and CAP_SYS_RAWIO, a device address used as it is.
+ */
+struct userdma_xfer {
+	__u32 src_handle;
+	__u32 dst_handle;
+	__aligned_u64 src;		/* offset in src_handle, or device address */
+	__aligned_u64 dst;		/* offset in dst_handle, or device address */
+	__aligned_u64 length;		/* at least 1 */
+	__aligned_u64 user_data;	/* echoed in the completion */
+	__aligned_u64 cookie;		/* out: names the transfer, never 0 */
+};
+
+#define USERDMA_XFER_SIZE_VER0		48
+
+/*
+ * Submit count transfers from the array at xfers, each xfer_size bytes.
+ * On return count holds how many were submitted: if any was, the call
+ * succeeds and the first one not submitted is the one to look at again.
+ */
+struct userdma_submit {
+	__u32 size;
+	__u32 flags;			/* in: must be 0 */
+	__aligned_u64 xfers;		/* in: struct userdma_xfer array */
+	__u32 count;			/* in: entries; out: submitted */
+	__u32 xfer_size;		/* in: sizeof(struct userdma_xfer) */
+};
+
+#define USERDMA_SUBMIT_SIZE_VER0	24
+
+/* struct userdma_completion.status */
+#define USERDMA_XFER_DONE	0	/* every byte copied */
+#define USERDMA_XFER_FAULT	1	/* the engine could not reach an address */
+#define USERDMA_XFER_TIMEOUT	2	/* not done within the module's timeout */
+#define USERDMA_XFER_CANCELLED	3	/* stopped before it ran */
+#define USERDMA_XFER_ERROR	4	/* the engine refused or failed it */
+
+/* What read() returns, one per finished transfer, in completion order. */
+struct userdma_completion {
+	__aligned_u64 cookie;
+	__aligned_u64 user_data;
+	__aligned_u64 bytes;		/* copied before a fault, or length */
+	__u32 status;			/* USERDMA_XFER_* */
+	__u32 reserved;
+};
+
+/*
+ * Wait for the transfer named by cookie (0: any) and consume its
+ * completion.  timeout_ns < 0 waits for ever, 0 only checks.
+ */
+struct userdma_wait {
+	__u32 size;
+	__u32 flags;			/* in: must be 0 */
+	__aligned_u64 cookie;		/* in */
+	__s64 timeout_ns;		/* in */
+	struct userdma_completion completion;	/* out */
+};
+
+#define USERDMA_WAIT_SIZE_VER0		56
+
+/*
  * The ioctl numbers carry no size: the struct's own size field says which
  * layout the caller passed, so growing a struct never changes its number.
  */
@@ -133,5 +223,8 @@ struct userdma_unregister {
 #define USERDMA_IOC_SEGMENTS	_IO(USERDMA_IOC_MAGIC, 0x02)
 #define USERDMA_IOC_SYNC	_IO(USERDMA_IOC_MAGIC, 0x03)
 #define USERDMA_IOC_UNREGISTER	_IO(USERDMA_IOC_MAGIC, 0x04)
+#define USERDMA_IOC_CHANNEL	_IO(USERDMA_IOC_MAGIC, 0x05)
+#define USERDMA_IOC_SUBMIT	_IO(USERDMA_IOC_MAGIC, 0x06)
+#define USERDMA_IOC_WAIT	_IO(USERDMA_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_LINUX_USERDMA_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A dmaengine memcpy provider for the DMA engine of QEMU's edu device.
+ *
+ * The engine only moves bytes between memory and its 4 KiB on-device
+ * buffer, so each copy goes through that buffer a chunk at a time: one
+ * command from the source into the buffer, one from the buffer to the
+ * destination, each finished by an interrupt.  A command the device cannot
+ * take makes QEMU stop the whole machine (and QEMU 7.2 refuses one ending
+ * exactly at the buffer's end), so chunks stay below 4096 bytes and every
+ * address is checked against the DMA mask before it reaches the device.
+ *
+ * The BAR is mapped but not claimed: user-space drivers of the same device
+ * (tools/edu.c) must still be able to map it.  The two must not be used at
+ * the same time.
+ */
+#include <linux/dmaengine.h>
+#include <linux/interrupt.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "engine.h"
+
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_DMA_RUN		0x1
+#define EDU_DMA_TO_RAM		0x2
+#define EDU_DMA_IRQ		0x4
+#define EDU_IRQ_DMA		0x100
+#define EDU_BUF_ADDR		0x40000
+#define EDU_CHUNK		4095
+
+struct udma_edu_desc {
+	struct dma_async_tx_descriptor tx;
+	struct list_head link;
+	dma_addr_t src, dst;
+	size_t len;
+	size_t done;
+};
+
+struct udma_edu_engine {
+	struct dma_device dd;
+	struct dma_chan chan;
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	int irq;
+
+	spinlock_t lock;		/* everything below */
+	struct list_head submitted;
+	struct list_head issued;
+	struct udma_edu_desc *cur;	/* on the device */
+	bool to_ram;			/* cur's running command is the second */
+	bool abort;			/* terminate_all: drop cur after this command */
+	bool busy;			/* a command is running on the device */
+	wait_queue_head_t idle;
+};
+
+static struct udma_edu_engine *to_edu(struct dma_chan *chan)
+{
+	return container_of(chan, struct udma_edu_engine, chan);
+}
+
+static void udma_edu_command(struct udma_edu_engine *e, u64 src, u64 dst,
+			     u64 count, u32 cmd)
+{
+	writeq(src, e->bar + EDU_REG_DMA_SRC);
+	writeq(dst, e->bar + EDU_REG_DMA_DST);
+	writeq(count, e->bar + EDU_REG_DMA_COUNT);
+	writeq(cmd | EDU_DMA_RUN | EDU_DMA_IRQ, e->bar + EDU_REG_DMA_CMD);
+	e->busy = true;
+}
+
+/* Start the next command of cur, or the next descriptor; lock held. */
+static void udma_edu_kick(struct udma_edu_engine *e)
+{
+	struct udma_edu_desc *d = e->cur;
+	size_t n;
+
+	if (!d) {
+		d = list_first_entry_or_null(&e->issued, struct udma_edu_desc,
+					     link);
+		if (!d)
+			return;
+		list_del(&d->link);
+		e->cur = d;
+		e->to_ram = false;
+	}
+	n = min_t(size_t, d->len - d->done, EDU_CHUNK);
+	if (!e->to_ram)
+		udma_edu_command(e, d->src + d->done, EDU_BUF_ADDR, n, 0);
+	else
+		udma_edu_command(e, EDU_BUF_ADDR, d->dst + d->done, n,
+				 EDU_DMA_TO_RAM);
+}
+
+static irqreturn_t udma_edu_irq(int irq, void *data)
+{
+	struct udma_edu_engine *e = data;
+	struct udma_edu_desc *d, *finished = NULL;
+
+	if (!(readl(e->bar + EDU_REG_IRQ_STATUS) & EDU_IRQ_DMA))
+		return IRQ_NONE;
+	writel(EDU_IRQ_DMA, e->bar + EDU_REG_IRQ_ACK);
+
+	spin_lock(&e->lock);
+	e->busy = false;
+	d = e->cur;
+	if (d && e->abort) {
+		/* terminate_all retired it: no callback; later work may start */
+		e->cur = NULL;
+		e->abort = false;
+		kfree(d);
+	} else if (d && !e->to_ram) {
+		e->to_ram = true;
+	} else if (d) {
+		d->done += min_t(size_t, d->len - d->done, EDU_CHUNK);
+		e->to_ram = false;
+		if (d->done == d->len) {
+			e->chan.completed_cookie = d->tx.cookie;
+			e->cur = NULL;
+			finished = d;
+		}
+	}
+	udma_edu_kick(e);
+	if (!e->busy)
+		wake_up_all(&e->idle);
+	spin_unlock(&e->lock);
+
+	if (finished) {
+		struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
+
+		if (finished->tx.callback_result)
+			finished->tx.callback_result(finished->tx.callback_param,
+						     &res);
+		else if (finished->tx.callback)
+			finished->tx.callback(finished->tx.callback_param);
+		kfree(finished);
+	}
+	return IRQ_HANDLED;
+}
+
+static dma_cookie_t udma_edu_tx_submit(struct dma_async_tx_descriptor *tx)
+{
+	struct udma_edu_engine *e = to_edu(tx->chan);
+	dma_cookie_t cookie;
+	unsigned long flags;
+
+	spin_lock_irqsave(&e->lock, flags);
+	cookie = e->chan.cookie + 1;
+	if (cookie < DMA_MIN_COOKIE)
+		cookie = DMA_MIN_COOKIE;
+	tx->cookie = cookie;
+	e->chan.cookie = cookie;
+	list_add_tail(&container_of(tx, struct udma_edu_desc, tx)->link,
+		      &e->submitted);
+	spin_unlock_irqrestore(&e->lock, flags);
+	return cookie;
+}
+
+static struct dma_async_tx_descriptor *
+udma_edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+		     size_t len, unsigned long flags)
+{
+	struct udma_edu_engine *e = to_edu(chan);
+	u64 mask = dma_get_mask(&e->pdev->dev);
+	struct udma_edu_desc *d;
+
+	/* the device would silently clamp such an address, not fault */
+	if (!len || src + len - 1 > mask || dst + len - 1 > mask ||
+	    src + len < src || dst + len < dst)
+		return NULL;
+	d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	if (!d)
+		return NULL;
+	dma_async_tx_descriptor_init(&d->tx, chan);
+	d->tx.flags = flags;
+	d->tx.tx_submit = udma_edu_tx_submit;
+	d->src = src;
+	d->dst = dst;
+	d->len = len;
+	return &d->tx;
+}
+
+static void udma_edu_issue_pending(struct dma_chan *chan)
+{
+	struct udma_edu_engine *e = to_edu(chan);
+	unsigned long flags;
+
+	spin_lock_irqsave(&e->lock, flags);
+	list_splice_tail_init(&e->submitted, &e->issued);
+	if (!e->busy)
+		udma_edu_kick(e);
+	spin_unlock_irqrestore(&e->lock, flags);
+}
+
+static enum dma_status udma_edu_tx_status(struct dma_chan *chan,
+					  dma_cookie_t cookie,
+					  struct dma_tx_state *state)
+{
+	struct udma_edu_engine *e = to_edu(chan);
+	dma_cookie_t used, done;
+	unsigned long flags;
+
+	spin_lock_irqsave(&e->lock, flags);
+	used = chan->cookie;
+	done = chan->completed_cookie;
+	spin_unlock_irqrestore(&e->lock, flags);
+	dma_set_tx_state(state, done, used, 0);
+	return dma_async_is_complete(cookie, done, used);
+}
+
+/*
+ * A running command cannot be stopped: the descriptor is dropped when it
+ * ends, and synchronize waits for that.
+ */
+static int udma_edu_terminate_all(struct dma_chan *chan)
+{
+	struct udma_edu_engine *e = to_edu(chan);
+	struct udma_edu_desc *d, *tmp;
+	unsigned long flags;
+	LIST_HEAD(dropped);
+
+	spin_lock_irqsave(&e->lock, flags);
+	list_splice_tail_init(&e->submitted, &dropped);
+	list_splice_tail_init(&e->issued, &dropped);
+	if (e->cur && !e->busy) {
+		list_add_tail(&e->cur->link, &dropped);
+		e->cur = NULL;
+	}
+	e->abort = e->busy;
+	chan->completed_cookie = chan->cookie;
+	spin_unlock_irqrestore(&e->lock, flags);
+
+	list_for_each_entry_safe(d, tmp, &dropped, link)
+		kfree(d);
+	return 0;
+}
+
+static bool udma_edu_idle(struct udma_edu_engine *e)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&e->lock, flags);
+	idle = !e->busy;
+	spin_unlock_irqrestore(&e->lock, flags);
+	return idle;
+}
+
+static void udma_edu_synchronize(struct dma_chan *chan)
+{
+	struct udma_edu_engine *e = to_edu(chan);
+
+	wait_event(e->idle, udma_edu_idle(e));
+	synchronize_irq(e->irq);
+}
+
+static void udma_edu_free_chan_resources(struct dma_chan *chan)
+{
+	udma_edu_terminate_all(chan);
+	udma_edu_synchronize(chan);
+}
+
+static void udma_edu_release(struct dma_device *dd)
+{
+	struct udma_edu_engine *e = container_of(dd, struct udma_edu_engine,
+						 dd);
+
+	free_irq(e->irq, e);
+	pci_free_irq_vectors(e->pdev);
+	pci_iounmap(e->pdev, e->bar);
+	kfree(e);
+}
+
+struct dma_device *udma_edu_engine_create(struct pci_dev *pdev)
+{
+	struct udma_edu_engine *e;
+	int ret;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	e->pdev = pdev;
+	spin_lock_init(&e->lock);
+	INIT_LIST_HEAD(&e->submitted);
+	INIT_LIST_HEAD(&e->issued);
+	init_waitqueue_head(&e->idle);
+
+	e->bar = pci_iomap(pdev, 0, 0);
+	if (!e->bar) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	if (ret < 0)
+		goto err_unmap;
+	e->irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(e->irq, udma_edu_irq, 0, "userdma-edu", e);
+	if (ret)
+		goto err_vectors;
+
+	dma_cap_set(DMA_PRIVATE, e->dd.cap_mask);
+	dma_cap_set(DMA_MEMCPY, e->dd.cap_mask);
+	e->dd.dev = &pdev->dev;
+	e->dd.device_prep_dma_memcpy = udma_edu_prep_memcpy;
+	e->dd.device_issue_pending = udma_edu_issue_pending;
+	e->dd.device_tx_status = udma_edu_tx_status;
+	e->dd.device_terminate_all = udma_edu_terminate_all;
+	e->dd.device_synchronize = udma_edu_synchronize;
+	e->dd.device_free_chan_resources = udma_edu_free_chan_resources;
+	e->dd.device_release = udma_edu_release;
+	INIT_LIST_HEAD(&e->dd.channels);
+	e->chan.device = &e->dd;
+	e->chan.cookie = DMA_MIN_COOKIE;
+	e->chan.completed_cookie = DMA_MIN_COOKIE;
+	list_add_tail(&e->chan.device_node, &e->dd.channels);
+
+	ret = dma_async_device_register(&e->dd);
+	if (ret)
+		goto err_irq;
+	return &e->dd;
+
+err_irq:
+	free_irq(e->irq, e);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+err_unmap:
+	pci_iounmap(pdev, e->bar);
+err_free:
+	kfree(e);
+	return ERR_PTR(ret);
+}
+
+bool udma_is_edu_engine(const struct dma_device *dd)
+{
+	return dd->device_prep_dma_memcpy == udma_edu_prep_memcpy;
+}

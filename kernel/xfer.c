@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfers through any dmaengine memcpy channel of the node's device.
+ *
+ * A transfer is split into one descriptor per piece where both the source
+ * and the destination run through contiguous DMA addresses, so it works on
+ * any number of segments on either side.  Every piece holds the transfer
+ * open; the last one to complete hands it to process context (post_work),
+ * which syncs the destination for the CPU, lets go of the regions and only
+ * then posts the completion.  A region with a transfer in flight cannot be
+ * unregistered, and closing the file stops the channel and finishes every
+ * transfer before any region is unmapped or unpinned.
+ */
+#include <linux/dmaengine.h>
+#include <linux/eventfd.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/userdma.h>
+
+#include "compat.h"
+#include "engine.h"
+#include "node.h"
+#include "xfer.h"
+
+struct udma_piece {
+	struct udma_xfer *x;
+	u32 len;
+};
+
+struct udma_xfer {
+	struct list_head link;		/* ctx->inflight, ->finished, ->done */
+	struct udma_xfer_ctx *ctx;
+	struct userdma_completion c;
+	struct userdma_region *src, *dst;
+	u64 dst_off, length;
+	unsigned long deadline;
+	atomic_t pending;		/* pieces not completed, +1 while submitting */
+	atomic_t status;		/* USERDMA_XFER_DONE until something fails */
+	atomic64_t bytes;
+	unsigned int npieces;
+	struct udma_piece pieces[];
+};
+
+struct udma_xfer_ctx {
+	struct dma_chan *chan;
+	struct eventfd_ctx *eventfd;
+	struct mutex submit_lock;	/* submitters, watchdog and stop */
+	bool stopped;
+	spinlock_t lock;		/* the lists, outstanding, last_cookie */
+	struct list_head inflight;
+	struct list_head finished;	/* all pieces done, not yet posted */
+	struct list_head done;		/* posted, not yet read */
+	unsigned int outstanding;	/* on any of the three lists */
+	u64 last_cookie;
+	struct work_struct post_work;
+	struct delayed_work watchdog;
+	wait_queue_head_t wq;
+};
+
+/* One side of a transfer, walked segment by segment. */
+struct udma_cursor {
+	struct userdma_region *r;	/* NULL: a raw device address */
+	unsigned int seg;
+	u64 off;			/* in the segment, or the raw address */
+};
+
+static void udma_cursor_init(struct udma_cursor *c, struct userdma_region *r,
+			     u64 pos)
+{
+	c->r = r;
+	if (!r) {
+		c->off = pos;
+		return;
+	}
+	c->seg = udma_seg_index(r, pos);
+	c->off = pos - r->segs[c->seg].offset;
+}
+
+static u64 udma_cursor_room(const struct udma_cursor *c)
+{
+	return c->r ? c->r->segs[c->seg].length - c->off : U64_MAX;
+}
+
+static dma_addr_t udma_cursor_addr(const struct udma_cursor *c)
+{
+	return c->r ? c->r->segs[c->seg].addr + c->off : c->off;
+}
+
+static void udma_cursor_advance(struct udma_cursor *c, u64 n)
+{
+	c->off += n;
+	if (c->r && c->off == c->r->segs[c->seg].length) {
+		c->seg++;
+		c->off = 0;
+	}
+}
+
+/* Walk the pieces of a transfer; with pieces == NULL only count them. */
+static unsigned int udma_split(struct udma_cursor *s, struct udma_cursor *d,
+			       u64 len, u32 max_piece, struct udma_xfer *x)
+{
+	unsigned int n = 0;
+
+	while (len) {
+		u64 step = min3(len, udma_cursor_room(s), udma_cursor_room(d));
+
+		step = min_t(u64, step, max_piece);
+		if (x) {
+			x->pieces[n].x = x;
+			x->pieces[n].len = step;
+		}
+		udma_cursor_advance(s, step);
+		udma_cursor_advance(d, step);
+		len -= step;
+		n++;
+	}
+	return n;
+}
+
+static void udma_xfer_finish(struct udma_xfer *x)
+{
+	struct udma_xfer_ctx *ctx = x->ctx;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	list_move_tail(&x->link, &ctx->finished);
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	queue_work(system_unbound_wq, &ctx->post_work);
+}
+
+/* dmaengine callback: any context, once per piece. */
+static void udma_piece_done(void *param, const struct dmaengine_result *res)
+{
+	struct udma_piece *p = param;
+	struct udma_xfer *x = p->x;
+	u32 lost = 0;
+
+	if (res && res->result != DMA_TRANS_NOERROR) {
+		atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
+			       res->result == DMA_TRANS_ABORTED ?
+			       USERDMA_XFER_CANCELLED : USERDMA_XFER_FAULT);
+		/* an engine that reports no residue lost the whole piece */
+		lost = res->residue ? min(res->residue, p->len) : p->len;
+	}
+	atomic64_add(p->len - lost, &x->bytes);
+	if (atomic_dec_and_test(&x->pending))
+		udma_xfer_finish(x);
+}
+
+static void udma_end_put(struct userdma_region *r)
+{
+	if (!r)
+		return;
+	atomic_dec(&r->inflight);
+	udma_region_put(r);
+}
+
+static void udma_xfer_post(struct work_struct *work)
+{
+	struct udma_xfer_ctx *ctx = container_of(work, struct udma_xfer_ctx,
+						 post_work);
+	struct udma_xfer *x;
+	unsigned int n = 0;
+	LIST_HEAD(batch);
+
+	spin_lock_irq(&ctx->lock);
+	list_splice_init(&ctx->finished, &batch);
+	spin_unlock_irq(&ctx->lock);
+
+	list_for_each_entry(x, &batch, link) {
+		/* even a failed copy may have written part of the range */
+		if (x->dst)
+			udma_sync(x->dst, x->dst_off, x->length, true);
+		x->c.status = atomic_read(&x->status);
+		x->c.bytes = atomic64_read(&x->bytes);
+		udma_end_put(x->src);
+		udma_end_put(x->dst);
+		x->src = NULL;
+		x->dst = NULL;
+		n++;
+	}
+
+	spin_lock_irq(&ctx->lock);
+	list_splice_tail(&batch, &ctx->done);
+	spin_unlock_irq(&ctx->lock);
+	wake_up_all(&ctx->wq);
+	while (ctx->eventfd && n--)
+		udma_eventfd_signal(ctx->eventfd);
+}
+
+/*
+ * After the channel was terminated no callback comes any more: whatever is
+ * still in flight is finished here, with the given status unless it
+ * already has one.
+ */
+static void udma_xfer_cancel_inflight(struct udma_xfer_ctx *ctx, u32 status)
+{
+	struct udma_xfer *x;
+
+	spin_lock_irq(&ctx->lock);
+	list_for_each_entry(x, &ctx->inflight, link)
+		atomic_cmpxchg(&x->status, USERDMA_XFER_DONE, status);
+	list_splice_tail_init(&ctx->inflight, &ctx->finished);
+	spin_unlock_irq(&ctx->lock);
+	queue_work(system_unbound_wq, &ctx->post_work);
+}
+
+static void udma_xfer_watchdog(struct work_struct *work)
+{
+	struct udma_xfer_ctx *ctx = container_of(to_delayed_work(work),
+						 struct udma_xfer_ctx,
+						 watchdog);
+	unsigned long next = 0;
+	struct udma_xfer *x;
+
+	mutex_lock(&ctx->submit_lock);
+	if (ctx->stopped)
+		goto out;
+
+	spin_lock_irq(&ctx->lock);
+	x = list_first_entry_or_null(&ctx->inflight, struct udma_xfer, link);
+	if (x && !time_after_eq(jiffies, x->deadline)) {
+		next = x->deadline;
+		x = NULL;
+	}
+	spin_unlock_irq(&ctx->lock);
+
+	if (x) {
+		dmaengine_terminate_sync(ctx->chan);
+		atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
+			       USERDMA_XFER_TIMEOUT);
+		udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
+	}
+	if (next)
+		schedule_delayed_work(&ctx->watchdog, next - jiffies);
+out:
+	mutex_unlock(&ctx->submit_lock);
+}
+
+static struct udma_xfer_ctx *udma_xfer_ctx(struct userdma_file *uf)
+{
+	/* pairs with the release in udma_ioctl_channel() */
+	return smp_load_acquire(&uf->xfer);
+}
+
+struct udma_chan_filter {
+	struct device *dev;
+	const char *name;
+};
+
+static bool udma_chan_match(struct dma_chan *chan, void *param)
+{
+	struct udma_chan_filter *f = param;
+
+	if (chan->device->dev != f->dev)
+		return false;
+	return !f->name[0] || !strcmp(f->name, udma_engine_name(chan)) ||
+	       !strcmp(f->name, dma_chan_name(chan));
+}
+
+static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
+						  const char *name, int efd)
+{
+	struct udma_chan_filter f = { .dev = dev, .name = name };
+	struct udma_xfer_ctx *ctx;
+	dma_cap_mask_t mask;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	if (efd != -1) {
+		ctx->eventfd = eventfd_ctx_fdget(efd);
+		if (IS_ERR(ctx->eventfd)) {
+			ret = PTR_ERR(ctx->eventfd);
+			goto err_free;
+		}
+	}
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	ctx->chan = dma_request_channel(mask, udma_chan_match, &f);
+	if (!ctx->chan) {
+		ret = -EBUSY;
+		goto err_eventfd;
+	}
+
+	mutex_init(&ctx->submit_lock);
+	spin_lock_init(&ctx->lock);
+	INIT_LIST_HEAD(&ctx->inflight);
+	INIT_LIST_HEAD(&ctx->finished);
+	INIT_LIST_HEAD(&ctx->done);
+	INIT_WORK(&ctx->post_work, udma_xfer_post);
+	INIT_DELAYED_WORK(&ctx->watchdog, udma_xfer_watchdog);
+	init_waitqueue_head(&ctx->wq);
+	return ctx;
+
+err_eventfd:
+	if (ctx->eventfd)
+		eventfd_ctx_put(ctx->eventfd);
+err_free:
+	kfree(ctx);
+	return ERR_PTR(ret);
+}
+
+int udma_ioctl_channel(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_channel cmd;
+	struct udma_xfer_ctx *ctx;
+	u32 usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_CHANNEL_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved || cmd.eventfd < -1)
+		return -EINVAL;
+	if (strnlen(cmd.name, sizeof(cmd.name)) == sizeof(cmd.name))
+		return -EINVAL;
+
+	mutex_lock(&uf->xfer_lock);
+	/* one channel per open file: its completions and teardown are its own */
+	if (uf->xfer) {
+		ret = -EBUSY;
+		goto out;
+	}
+	ctx = udma_xfer_ctx_create(uf->node->dma_dev, cmd.name, cmd.eventfd);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out;
+	}
+
+	memset(cmd.bound, 0, sizeof(cmd.bound));
+	memset(cmd.engine, 0, sizeof(cmd.engine));
+	strscpy(cmd.bound, dma_chan_name(ctx->chan), sizeof(cmd.bound));
+	strscpy(cmd.engine, udma_engine_name(ctx->chan), sizeof(cmd.engine));
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+	if (ret) {
+		dma_release_channel(ctx->chan);
+		if (ctx->eventfd)
+			eventfd_ctx_put(ctx->eventfd);
+		kfree(ctx);
+		goto out;
+	}
+	/* lock-free readers (read, poll, WAIT) see a complete context */
+	smp_store_release(&uf->xfer, ctx);
+out:
+	mutex_unlock(&uf->xfer_lock);
+	return ret;
+}
+
+/* Resolve one end: a registration the device may access that way, or raw. */
+static int udma_end_get(struct userdma_file *uf, u32 handle, u64 pos, u64 len,
+			bool device_writes, struct userdma_region **out)
+{
+	struct userdma_region *r;
+	u64 end;
+
+	*out = NULL;
+	if (check_add_overflow(pos, len, &end))
+		return -ERANGE;
+	if (!handle) {
+		if (!capable(CAP_SYS_RAWIO))
+			return -EPERM;
+		return end - 1 > dma_get_mask(uf->node->dma_dev) ? -ERANGE : 0;
+	}
+
+	r = udma_lookup_busy(uf, handle);
+	if (!r)
+		return -ENOENT;
+	if (end > r->length) {
+		udma_end_put(r);
+		return -ERANGE;
+	}
+	if (r->dir == (device_writes ? DMA_TO_DEVICE : DMA_FROM_DEVICE)) {
+		udma_end_put(r);
+		return -EACCES;
+	}
+	*out = r;
+	return 0;
+}
+
+static void udma_xfer_submit_pieces(struct udma_xfer_ctx *ctx,
+				    struct udma_xfer *x,
+				    struct udma_cursor *s, struct udma_cursor *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->npieces; i++) {
+		struct dma_async_tx_descriptor *tx;
+		u32 n = x->pieces[i].len;
+
+		tx = dmaengine_prep_dma_memcpy(ctx->chan, udma_cursor_addr(d),
+					       udma_cursor_addr(s), n,
+					       DMA_PREP_INTERRUPT |
+					       DMA_CTRL_ACK);
+		if (!tx)
+			break;
+		tx->callback_result = udma_piece_done;
+		tx->callback_param = &x->pieces[i];
+		if (dma_submit_error(dmaengine_submit(tx)))
+			break;
+		udma_cursor_advance(s, n);
+		udma_cursor_advance(d, n);
+	}
+	if (i < x->npieces)
+		atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
+			       USERDMA_XFER_ERROR);
+	/* drop the pieces never submitted and the submitter's own hold */
+	if (atomic_sub_and_test(x->npieces - i + 1, &x->pending))
+		udma_xfer_finish(x);
+}
+
+static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
+			   void __user *ux, u32 xfer_size)
+{
+	u32 max_piece = dma_get_max_seg_size(ctx->chan->device->dev);
+	struct userdma_region *src, *dst;
+	struct udma_cursor s, d;
+	struct userdma_xfer req;
+	struct udma_xfer *x;
+	unsigned int n;
+	int ret;
+
+	ret = copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
+	if (ret)
+		return ret;
+	if (!req.length)
+		return -EINVAL;
+
+	ret = udma_end_get(uf, req.src_handle, req.src, req.length, false, &src);
+	if (ret)
+		return ret;
+	ret = udma_end_get(uf, req.dst_handle, req.dst, req.length, true, &dst);
+	if (ret)
+		goto err_src;
+
+	udma_cursor_init(&s, src, req.src);
+	udma_cursor_init(&d, dst, req.dst);
+	n = udma_split(&s, &d, req.length, max_piece, NULL);
+	x = kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
+	if (!x) {
+		ret = -ENOMEM;
+		goto err_dst;
+	}
+	x->ctx = ctx;
+	x->src = src;
+	x->dst = dst;
+	x->dst_off = req.dst;
+	x->npieces = n;
+	x->c.user_data = req.user_data;
+	x->length = req.length;
+	atomic_set(&x->pending, n + 1);
+	atomic_set(&x->status, USERDMA_XFER_DONE);
+	udma_cursor_init(&s, src, req.src);
+	udma_cursor_init(&d, dst, req.dst);
+	udma_split(&s, &d, req.length, max_piece, x);
+
+	spin_lock_irq(&ctx->lock);
+	if (ctx->outstanding >= udma_max_inflight) {
+		spin_unlock_irq(&ctx->lock);
+		ret = -EAGAIN;
+		goto err_free;
+	}
+	x->c.cookie = ++ctx->last_cookie;
+	ctx->outstanding++;
+	x->deadline = jiffies + msecs_to_jiffies(udma_xfer_timeout_ms);
+	list_add_tail(&x->link, &ctx->inflight);
+	spin_unlock_irq(&ctx->lock);
+
+	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
+	if (put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
+		spin_lock_irq(&ctx->lock);
+		list_del(&x->link);
+		ctx->outstanding--;
+		spin_unlock_irq(&ctx->lock);
+		ret = -EFAULT;
+		goto err_free;
+	}
+
+	if (src)
+		udma_sync(src, req.src, req.length, false);
+	if (dst)
+		udma_sync(dst, req.dst, req.length, false);
+	udma_cursor_init(&s, src, req.src);
+	udma_cursor_init(&d, dst, req.dst);
+	udma_xfer_submit_pieces(ctx, x, &s, &d);
+	schedule_delayed_work(&ctx->watchdog,
+			      msecs_to_jiffies(udma_xfer_timeout_ms));
+	return 0;
+
+err_free:
+	kfree(x);
+err_dst:
+	udma_end_put(dst);
+err_src:
+	udma_end_put(src);
+	return ret;
+}
+
+int udma_ioctl_submit(struct userdma_file *uf, void __user *arg)
+{
+	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
+	struct userdma_submit cmd;
+	u32 usize, i;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_SUBMIT_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.xfer_size < USERDMA_XFER_SIZE_VER0 ||
+	    cmd.xfer_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!ctx)
+		return -ENXIO;
+
+	mutex_lock(&ctx->submit_lock);
+	ret = ctx->stopped ? -ENODEV : 0;
+	for (i = 0; !ret && i < cmd.count; i++) {
+		void __user *ux = u64_to_user_ptr(cmd.xfers +
+						  (u64)i * cmd.xfer_size);
+
+		ret = udma_submit_one(uf, ctx, ux, cmd.xfer_size);
+		if (ret)
+			break;
+	}
+	if (i)
+		dma_async_issue_pending(ctx->chan);
+	mutex_unlock(&ctx->submit_lock);
+
+	if (ret && !i)
+		return ret;
+	cmd.count = i;
+	return udma_reply(arg, &cmd, sizeof(cmd), usize);
+}
+
+/* Take the completion of cookie (0: the oldest posted); under ctx->lock. */
+static struct udma_xfer *udma_take_done(struct udma_xfer_ctx *ctx, u64 cookie)
+{
+	struct udma_xfer *x;
+
+	list_for_each_entry(x, &ctx->done, link) {
+		if (!cookie || x->c.cookie == cookie) {
+			list_del(&x->link);
+			ctx->outstanding--;
+			return x;
+		}
+	}
+	return NULL;
+}
+
+static bool udma_cookie_pending(struct udma_xfer_ctx *ctx, u64 cookie)
+{
+	struct udma_xfer *x;
+
+	if (!cookie)
+		return ctx->outstanding;
+	list_for_each_entry(x, &ctx->inflight, link)
+		if (x->c.cookie == cookie)
+			return true;
+	list_for_each_entry(x, &ctx->finished, link)
+		if (x->c.cookie == cookie)
+			return true;
+	return false;
+}
+
+/* Condition for the waits: a completion to take, or nothing to wait for. */
+static bool udma_wait_done(struct udma_xfer_ctx *ctx, u64 cookie,
+			   struct udma_xfer **x, int *err)
+{
+	spin_lock_irq(&ctx->lock);
+	*x = udma_take_done(ctx, cookie);
+	*err = !*x && !udma_cookie_pending(ctx, cookie) ? -ENOENT : 0;
+	spin_unlock_irq(&ctx->lock);
+	return *x || *err;
+}
+
+int udma_ioctl_wait(struct userdma_file *uf, void __user *arg)
+{
+	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
+	struct userdma_wait cmd;
+	struct udma_xfer *x;
+	long timeout, left;
+	u32 usize;
+	int ret, err;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_WAIT_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags)
+		return -EINVAL;
+	if (!ctx)
+		return -ENXIO;
+
+	timeout = cmd.timeout_ns < 0 ? MAX_SCHEDULE_TIMEOUT :
+		  (long)min_t(u64, nsecs_to_jiffies(cmd.timeout_ns),
+			      MAX_SCHEDULE_TIMEOUT - 1);
+	left = wait_event_interruptible_timeout(ctx->wq,
+						udma_wait_done(ctx, cmd.cookie,
+							       &x, &err),
+						timeout);
+	/* a restarted wait would start its timeout again: report EINTR */
+	if (left < 0)
+		return -EINTR;
+	if (!left && !udma_wait_done(ctx, cmd.cookie, &x, &err))
+		return -ETIMEDOUT;
+	if (err)
+		return err;
+
+	cmd.completion = x->c;
+	kfree(x);
+	return udma_reply(arg, &cmd, sizeof(cmd), usize);
+}
+
+#define UDMA_READ_BATCH	16
+
+ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
+		       bool nonblock)
+{
+	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
+	struct userdma_completion out[UDMA_READ_BATCH];
+	size_t want = min_t(size_t, len / sizeof(out[0]), UDMA_READ_BATCH);
+	struct udma_xfer *x;
+	size_t n = 0;
+	int err;
+
+	if (!want)
+		return -EINVAL;
+	if (!ctx)
+		return -ENXIO;
+	if (!udma_wait_done(ctx, 0, &x, &err)) {
+		if (nonblock)
+			return -EAGAIN;
+		if (wait_event_interruptible(ctx->wq,
+					     udma_wait_done(ctx, 0, &x, &err)))
+			return -EINTR;
+	}
+	/* nothing submitted and nothing left: end of file */
+	if (err)
+		return 0;
+
+	out[n++] = x->c;
+	kfree(x);
+	spin_lock_irq(&ctx->lock);
+	while (n < want && (x = udma_take_done(ctx, 0))) {
+		out[n++] = x->c;
+		kfree(x);
+	}
+	spin_unlock_irq(&ctx->lock);
+
+	if (copy_to_user(buf, out, n * sizeof(out[0])))
+		return -EFAULT;
+	return n * sizeof(out[0]);
+}
+
+__poll_t udma_xfer_poll(struct userdma_file *uf, struct file *file,
+			poll_table *wait)
+{
+	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
+	__poll_t mask = 0;
+
+	if (!ctx)
+		return 0;
+	poll_wait(file, &ctx->wq, wait);
+	spin_lock_irq(&ctx->lock);
+	if (!list_empty(&ctx->done))
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock_irq(&ctx->lock);
+	return mask;
+}
+
+void udma_xfer_stop(struct userdma_file *uf)
+{
+	struct udma_xfer_ctx *ctx = uf->xfer;
+
+	if (!ctx)
+		return;
+	mutex_lock(&ctx->submit_lock);
+	if (ctx->stopped) {
+		mutex_unlock(&ctx->submit_lock);
+		return;
+	}
+	ctx->stopped = true;
+	mutex_unlock(&ctx->submit_lock);
+
+	/* the watchdog sees stopped and does not rearm */
+	cancel_delayed_work_sync(&ctx->watchdog);
+	dmaengine_terminate_sync(ctx->chan);
+	udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
+	flush_work(&ctx->post_work);
+	dma_release_channel(ctx->chan);
+}
+
+void udma_xfer_free(struct userdma_file *uf)
+{
+	struct udma_xfer_ctx *ctx = uf->xfer;
+	struct udma_xfer *x, *tmp;
+
+	if (!ctx)
+		return;
+	list_for_each_entry_safe(x, tmp, &ctx->done, link)
+		kfree(x);
+	if (ctx->eventfd)
+		eventfd_ctx_put(ctx->eventfd);
+	kfree(ctx);
+}
