@@ -89,8 +89,10 @@ guest_args() {
 	*) die "unknown config '$config' (strict lazy noiommu swiotlb)" ;;
 	esac
 	# Fixed addresses: tests and the module's edu_dma_bits rely on the order.
+	# pci-testdev has no Linux driver: the device tests bind through
+	# driver_override, as an administrator would bind an FPGA card.
 	QEMU_ARGS+=(-device edu,addr=03.0,dma_mask=0xffffffffffffffff
-		-device edu,addr=04.0)
+		-device edu,addr=04.0 -device pci-testdev,addr=05.0)
 	case $lane in
 	edu) QEMU_ARGS+=(-smp 1 -icount shift=auto,sleep=off) ;;
 	*)   QEMU_ARGS+=(-smp 2) ;;
