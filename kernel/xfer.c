@@ -233,8 +233,10 @@ static void udma_xfer_watchdog(struct work_struct *work)
 			       USERDMA_XFER_TIMEOUT);
 		udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
 	}
+	/* the deadline may pass while we look: then check again at once */
 	if (next)
-		schedule_delayed_work(&ctx->watchdog, next - jiffies);
+		schedule_delayed_work(&ctx->watchdog,
+				      time_after(next, jiffies) ? next - jiffies : 0);
 out:
 	mutex_unlock(&ctx->submit_lock);
 }
