@@ -53,7 +53,8 @@ static void unknown_ioctls(void)
 		unsigned long req;
 		const char *name;
 	} bad[] = {
-		{ _IO(USERDMA_IOC_MAGIC, 0x05), "_IO(0xDA, 5)" },
+		/* the first number after the last command (WAIT, 7) */
+		{ _IO(USERDMA_IOC_MAGIC, 0x08), "_IO(0xDA, 8)" },
 		{ _IO(USERDMA_IOC_MAGIC, 0x7f), "_IO(0xDA, 0x7f)" },
 		{ _IO(USERDMA_IOC_MAGIC, 0xff), "_IO(0xDA, 0xff)" },
 		{ _IOWR(USERDMA_IOC_MAGIC, 0x01, struct userdma_register),
