@@ -8,7 +8,8 @@
 #   make check               THE test command: the full VM matrix
 #                            [KERNELS="6.1 6.12"] [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
-#   make demo [KERNEL=6.12]  one guest (IOMMU strict) runs `userdma selftest -v`
+#   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
+#                            `userdma copy` through the sw and edu DMA engines
 #   make clean
 
 KERNELS ?= 6.1 6.12

@@ -31,18 +31,18 @@ struct errno_text {
  * detail (explain.c) says which of the causes applied.
  */
 static const struct errno_text errno_texts[] = {
-	{ EPERM, "EPERM", "operation not permitted" },
-	{ ENOENT, "ENOENT", "no such node or handle" },
+	{ EPERM, "EPERM", "operation not permitted (a raw device address in a transfer needs CAP_SYS_RAWIO)" },
+	{ ENOENT, "ENOENT", "no such node, handle or outstanding transfer" },
 	{ EINTR, "EINTR", "interrupted by a signal" },
 	{ EIO, "EIO", "the DMA layer could not map the memory for the device (DMA mask, IOMMU or bounce buffers)" },
-	{ ENXIO, "ENXIO", "no such device" },
+	{ ENXIO, "ENXIO", "no such device, or no DMA channel bound to this open file" },
 	{ E2BIG, "E2BIG", "request larger than the module accepts" },
 	{ EBADF, "EBADF", "bad file descriptor" },
-	{ EAGAIN, "EAGAIN", NULL },
+	{ EAGAIN, "EAGAIN", "try again: too many transfers outstanding, or no completion ready yet" },
 	{ ENOMEM, "ENOMEM", "out of memory, or the locked-memory limit (ulimit -l) is too small" },
-	{ EACCES, "EACCES", "permission denied (userdma nodes are root-only unless a udev rule says otherwise)" },
+	{ EACCES, "EACCES", "permission denied (userdma nodes are root-only unless a udev rule says otherwise), or a transfer against a registration's direction" },
 	{ EFAULT, "EFAULT", "bad address: memory not mapped, not pinnable, or read-only while the device may write" },
-	{ EBUSY, "EBUSY", NULL },
+	{ EBUSY, "EBUSY", "busy: transfers in flight, or the DMA channel is taken or already bound" },
 	{ EEXIST, "EEXIST", NULL },
 	{ ENODEV, "ENODEV", "no userdma node, or its device has gone away" },
 	{ ENOTDIR, "ENOTDIR", NULL },
@@ -52,7 +52,7 @@ static const struct errno_text errno_texts[] = {
 	{ EMFILE, "EMFILE", NULL },
 	{ ENOTTY, "ENOTTY", "not a userdma node, or a request this module does not know" },
 	{ ENOSPC, "ENOSPC", "too many live registrations on this open file" },
-	{ ERANGE, "ERANGE", "offset, length or index outside the registration" },
+	{ ERANGE, "ERANGE", "offset, length or index outside the registration, or a device address beyond the DMA mask" },
 	{ ENAMETOOLONG, "ENAMETOOLONG", NULL },
 	{ ENOSYS, "ENOSYS", NULL },
 	{ ELOOP, "ELOOP", NULL },
@@ -60,7 +60,7 @@ static const struct errno_text errno_texts[] = {
 	{ EOVERFLOW, "EOVERFLOW", "the address range wraps around" },
 	{ EOPNOTSUPP, "EOPNOTSUPP", NULL },
 	{ ESTALE, "ESTALE", "the handle changed while it was being read" },
-	{ ETIMEDOUT, "ETIMEDOUT", NULL },
+	{ ETIMEDOUT, "ETIMEDOUT", "timed out waiting for a transfer" },
 };
 
 static const struct errno_text *errno_lookup(int err)

@@ -214,5 +214,206 @@ int udl_explain_unregister(const struct userdma *u, int err, uint32_t handle)
 	if (err == -ENOENT)
 		return udl_fail(err, "unregister", "handle %u is not registered on this open file (never registered, or already released)",
 				handle);
+	if (err == -EBUSY)
+		return udl_fail(err, "unregister", "handle %u has transfers in flight: collect their completions first",
+				handle);
 	return explain_common(u, err, "unregister");
+}
+
+/* Transfers (xfer.c) */
+
+/* "250 ms", "1.5 s", "2 us": a timeout in words. */
+static const char *duration(int64_t ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%" PRId64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%g us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%g ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%g s", ns / 1e9);
+	return buf;
+}
+
+static int mask_bits(uint64_t mask)
+{
+	int bits = 0;
+
+	while (bits < 64 && (mask >> bits))
+		bits++;
+	return bits;
+}
+
+int udl_explain_channel(const struct userdma *u, int err, const char *name,
+			int eventfd, int bound)
+{
+	const char *dev = u->info.device[0] ? u->info.device : u->name;
+
+	switch (-err) {
+	case EINVAL:
+		if (eventfd < -1)
+			return udl_fail(err, "channel", "eventfd %d is neither a file descriptor nor -1",
+					eventfd);
+		if (eventfd >= 0)
+			return udl_fail(err, "channel", "file descriptor %d is not an eventfd",
+					eventfd);
+		break;
+	case EBADF:
+		if (eventfd >= 0)
+			return udl_fail(err, "channel", "eventfd %d is not an open file descriptor",
+					eventfd);
+		break;
+	case EBUSY:
+		if (bound > 0)
+			return udl_fail(err, "channel", "this open file already has a channel; there is one per open file (open the node again for another)");
+		if (!strcmp(name, "edu")) {
+			if (u->info.driver_name[0] &&
+			    strcmp(u->info.driver_name, "edu"))
+				return udl_fail(err, "channel", "%s is not an edu device: it has no edu engine",
+						dev);
+			return udl_fail(err, "channel", "the edu engine is already bound by another open file");
+		}
+		if (!strcmp(name, "sw"))
+			return udl_fail(err, "channel", "all channels of the sw engine of %s are bound by other open files",
+					u->name);
+		if (!name[0])
+			return udl_fail(err, "channel", "no free memcpy channel for %s: every one is bound by another open file",
+					dev);
+		return udl_fail(err, "channel", "no free memcpy channel \"%s\" for %s: there is no such channel, it belongs to another device, or another open file has it",
+				name, dev);
+	case ENOMEM:
+		return udl_fail(err, "channel", "the kernel ran out of memory for the channel");
+	}
+	return explain_common(u, err, "channel");
+}
+
+static const char *end_name(int end)
+{
+	return end == UDL_END_SRC ? "source" : "destination";
+}
+
+/* ERANGE of one end: a wrap, a raw address past the mask, or a range. */
+static int explain_range(const struct userdma *u, int err, const char *op,
+			 unsigned int index, int end, uint32_t handle,
+			 uint64_t pos, uint64_t length)
+{
+	if (pos + length < pos)
+		return udl_fail(err, op, "transfer %u: %s %" PRIu64 " + length %" PRIu64 " of the %s wraps around",
+				index, handle ? "offset" : "address", pos,
+				length, end_name(end));
+	if (!handle)
+		return udl_fail(err, op, "transfer %u: device address 0x%" PRIx64 " + %" PRIu64 " bytes (the %s) is beyond %s's %d-bit DMA mask",
+				index, pos, length, end_name(end),
+				u->info.device[0] ? u->info.device : u->name,
+				mask_bits(u->info.dma_mask));
+	return udl_fail(err, op, "transfer %u: bytes [%" PRIu64 ", %" PRIu64 ") of the %s are not all within the registration of handle %u",
+			index, pos, pos + length, end_name(end), handle);
+}
+
+int udl_explain_submit(const struct userdma *u, int err, const char *op,
+		       unsigned int index, const struct userdma_xfer *x,
+		       int end, unsigned int max_inflight)
+{
+	uint32_t h = end == UDL_END_DST ? x->dst_handle : x->src_handle;
+	uint64_t pos = end == UDL_END_DST ? x->dst : x->src;
+
+	switch (-err) {
+	case ENXIO:
+		return udl_fail(err, op, "bind a channel first with userdma_channel()");
+	case EINVAL:
+		if (!x->length)
+			return udl_fail(err, op, "transfer %u: length 0 is not allowed",
+					index);
+		break;
+	case EPERM:
+		if (end == UDL_END_UNKNOWN)
+			end = x->src_handle ? UDL_END_DST : UDL_END_SRC;
+		return udl_fail(err, op, "transfer %u: a device address as the %s (handle 0) needs CAP_SYS_RAWIO",
+				index, end_name(end));
+	case ENOENT:
+		if (end == UDL_END_UNKNOWN)
+			return udl_fail(err, op, "transfer %u: handle %u or handle %u is not registered on this open file",
+					index, x->src_handle, x->dst_handle);
+		return udl_fail(err, op, "transfer %u: handle %u (the %s) is not registered on this open file",
+				index, h, end_name(end));
+	case ERANGE:
+		if (end == UDL_END_UNKNOWN)
+			return udl_fail(err, op, "transfer %u: the source or the destination range is outside its registration, wraps around, or is beyond the DMA mask",
+					index);
+		return explain_range(u, err, op, index, end, h, pos,
+				     x->length);
+	case EACCES:
+		if (end == UDL_END_SRC)
+			return udl_fail(err, op, "transfer %u: handle %u is registered FROM_DEVICE and cannot be a source",
+					index, h);
+		if (end == UDL_END_DST)
+			return udl_fail(err, op, "transfer %u: handle %u is registered TO_DEVICE and cannot be a destination",
+					index, h);
+		return udl_fail(err, op, "transfer %u: the source (handle %u) is registered FROM_DEVICE or the destination (handle %u) TO_DEVICE",
+				index, x->src_handle, x->dst_handle);
+	case EAGAIN:
+		if (max_inflight)
+			return udl_fail(err, op, "transfer %u: this open file already has %u transfers outstanding (in flight or completed but not read), the most allowed (max_inflight): collect completions first",
+					index, max_inflight);
+		return udl_fail(err, op, "transfer %u: this open file already has the most transfers outstanding (in flight or completed but not read): collect completions first",
+				index);
+	case EFAULT:
+		return udl_fail(err, op, "transfer %u: the transfer array is not readable and writable memory (the cookie is written back into it)",
+				index);
+	case ENOMEM:
+		return udl_fail(err, op, "transfer %u: the kernel ran out of memory for it",
+				index);
+	case ENODEV:
+		return udl_fail(err, op, "the open file is closing, or the device bound to %s has gone away",
+				u->name);
+	}
+	return explain_common(u, err, op);
+}
+
+int udl_explain_wait(const struct userdma *u, int err, uint64_t cookie,
+		     int64_t timeout_ns)
+{
+	char t[32];
+
+	switch (-err) {
+	case ENXIO:
+		return udl_fail(err, "wait", "no channel is bound on this open file, so nothing can complete: bind one with userdma_channel()");
+	case ENOENT:
+		if (!cookie)
+			return udl_fail(err, "wait", "nothing is outstanding on this open file");
+		return udl_fail(err, "wait", "cookie %" PRIu64 " is not outstanding on this open file: never submitted here, or its completion was already consumed",
+				cookie);
+	case ETIMEDOUT:
+		if (!timeout_ns)
+			return cookie ?
+			       udl_fail(err, "wait", "transfer %" PRIu64 " has not completed yet",
+					cookie) :
+			       udl_fail(err, "wait", "no transfer has completed yet");
+		duration(timeout_ns, t, sizeof(t));
+		return cookie ?
+		       udl_fail(err, "wait", "transfer %" PRIu64 " did not complete within %s",
+				cookie, t) :
+		       udl_fail(err, "wait", "no transfer completed within %s",
+				t);
+	case EINTR:
+		return udl_fail(err, "wait", "a signal arrived while waiting; the transfer goes on");
+	}
+	return explain_common(u, err, "wait");
+}
+
+int udl_explain_completions(const struct userdma *u, int err)
+{
+	switch (-err) {
+	case ENXIO:
+		return udl_fail(err, "completions", "no channel is bound on this open file, so nothing can complete: bind one with userdma_channel()");
+	case EAGAIN:
+		return udl_fail(err, "completions", "no completion is ready yet");
+	case EINTR:
+		return udl_fail(err, "completions", "a signal arrived while waiting; the transfers go on");
+	case EINVAL:
+		return udl_fail(err, "completions", "%s refused the read: the buffer holds no whole completion",
+				u->name);
+	}
+	return explain_common(u, err, "completions");
 }

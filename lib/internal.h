@@ -47,6 +47,29 @@ int udl_explain_sync(const struct userdma *u, int err, const char *op,
 		     uint32_t handle, uint64_t offset, uint64_t length);
 int udl_explain_unregister(const struct userdma *u, int err, uint32_t handle);
 
+/* Which end of a transfer the kernel refused, when the library found out. */
+#define UDL_END_UNKNOWN	0
+#define UDL_END_SRC	1
+#define UDL_END_DST	2
+
+/*
+ * bound: 1 when this open file already has a channel, 0 when not, -1 when
+ * unknown.
+ */
+int udl_explain_channel(const struct userdma *u, int err, const char *name,
+			int eventfd, int bound);
+/*
+ * op: "submit" or "copy_region"; index: the transfer's place in the
+ * caller's array; end: UDL_END_*; max_inflight: the module's limit, 0 if
+ * unknown.
+ */
+int udl_explain_submit(const struct userdma *u, int err, const char *op,
+		       unsigned int index, const struct userdma_xfer *x,
+		       int end, unsigned int max_inflight);
+int udl_explain_wait(const struct userdma *u, int err, uint64_t cookie,
+		     int64_t timeout_ns);
+int udl_explain_completions(const struct userdma *u, int err);
+
 /* node.c: pure name handling, exposed for the unit tests. */
 /*
  * The device path for a name given to userdma_open(): a name with a '/'

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * userdma: look at userdma nodes and check that DMA through them works.
+ * userdma: look at userdma nodes, check that DMA through them works and
+ * time copies through their DMA engines.
  * This file dispatches to the commands and holds what they share.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "copy", cmd_copy, "copy user memory through a DMA engine channel, check it, time it" },
 	{ "info", cmd_info, "describe each node: device, IOMMU, DMA mask, limits" },
 	{ "list", cmd_list, "show the live registrations of each node" },
 	{ "selftest", cmd_selftest, "DMA through an edu device into user memory and check every byte" },
@@ -28,8 +30,8 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "Usage: userdma COMMAND [OPTION]... [NODE]\n"
-		   "Zero-copy DMA between devices and user memory: inspect /dev/userdmaN nodes\n"
-		   "and test them.\n\nCommands:\n");
+		   "Zero-copy DMA between devices and user memory: inspect /dev/userdmaN nodes,\n"
+		   "test them and copy through their DMA engines.\n\nCommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);

@@ -55,6 +55,61 @@ int userdma_sync_for_cpu(struct userdma *u, uint32_t handle,
 int userdma_sync_for_device(struct userdma *u, uint32_t handle,
 			    uint64_t offset, uint64_t length);
 
+/*
+ * Transfers (since 0.2).  An open file binds one DMA engine channel, then
+ * submits copies between its registrations; each transfer ends in one
+ * completion, collected by userdma_wait() or userdma_completions() (or
+ * noticed through poll() on userdma_fd(), or the eventfd).  The source and
+ * destination are synced automatically: do not touch them until the
+ * transfer's completion has been collected.
+ */
+
+/*
+ * Bind this open file to a channel of the node's device.  name: NULL or ""
+ * for any, "sw" (userdma's software engine), "edu" (the edu device's own
+ * engine) or a dmaengine channel name ("dma0chan3").  eventfd, unless -1,
+ * is signalled once per completion.  The channel's name ("dma0chan0") and
+ * its engine ("sw", "edu" or a driver) go into bound and engine, each
+ * truncated to its length; either may be NULL.  -EBUSY when this file
+ * already has a channel or no matching channel is free.
+ */
+int userdma_channel(struct userdma *u, const char *name, int eventfd,
+		    char *bound, size_t bound_len, char *engine,
+		    size_t engine_len);
+
+/*
+ * Submit count transfers; each gets its cookie written into its cookie
+ * field.  Returns how many were submitted, in order (0 for count 0); if
+ * the first one is refused, a negative errno.  When fewer than count were
+ * submitted, userdma_last_error() says why the next one was refused, and
+ * submitting from it again returns its errno.
+ */
+int userdma_submit(struct userdma *u, struct userdma_xfer *xfers,
+		   unsigned int count);
+/* One transfer; 0 and its cookie in *cookie (if not NULL), or -errno. */
+int userdma_copy_region(struct userdma *u, uint32_t src_handle,
+			uint64_t src_off, uint32_t dst_handle,
+			uint64_t dst_off, uint64_t length,
+			uint64_t user_data, uint64_t *cookie);
+
+/*
+ * Wait for the transfer named by cookie (0: any) and take its completion
+ * into *out (if not NULL).  timeout_ns < 0 waits for ever, 0 only checks.
+ * Returns 0 whatever the transfer's status: check out->status.  -ETIMEDOUT
+ * when not done in time, -ENOENT when the cookie is not outstanding.
+ */
+int userdma_wait(struct userdma *u, uint64_t cookie, int64_t timeout_ns,
+		 struct userdma_completion *out);
+/*
+ * Take up to max completions, oldest first.  Blocking: waits for at least
+ * one; returns 0 when nothing is outstanding.  nonblock: -EAGAIN when
+ * transfers are outstanding but none has completed, 0 when nothing is.
+ */
+int userdma_completions(struct userdma *u, struct userdma_completion *out,
+			unsigned int max, int nonblock);
+/* "DONE", "FAULT", "TIMEOUT", "CANCELLED", "ERROR" or "UNKNOWN". */
+const char *userdma_xfer_status_name(uint32_t status);
+
 /* Message for a negative errno returned by this library. */
 const char *userdma_strerror(int err);
 /* Detail of the calling thread's last failure, or "" if none. */

@@ -276,8 +276,173 @@ static void test_requests(void)
 		  "sync range");
 	udl_explain_unregister(&u, -ENOENT, 5);
 	check_has(userdma_last_error(), "already released", "unregister twice");
+	udl_explain_unregister(&u, -EBUSY, 5);
+	check_has(userdma_last_error(), "handle 5 has transfers in flight",
+		  "unregister busy");
 	udl_explain_info(&u, -ENODEV);
 	check_has(userdma_last_error(), "has gone away", "ENODEV");
+}
+
+/* Transfers: status names, argument checks and the detail chosen. */
+static void test_xfer(void)
+{
+	struct userdma u = {
+		.info = {
+			.dma_mask = (1ULL << 28) - 1,
+			.page_size = 4096,
+		},
+	};
+	struct userdma_xfer x = {
+		.src_handle = 3, .dst_handle = 7, .src = 0, .dst = 4096,
+		.length = 8192,
+	};
+	struct userdma_completion c[4];
+	char bound[16] = "x", engine[8] = "y";
+	uint64_t cookie = 99;
+
+	check_str(userdma_xfer_status_name(USERDMA_XFER_DONE), "DONE", "DONE");
+	check_str(userdma_xfer_status_name(USERDMA_XFER_FAULT), "FAULT",
+		  "FAULT");
+	check_str(userdma_xfer_status_name(USERDMA_XFER_TIMEOUT), "TIMEOUT",
+		  "TIMEOUT");
+	check_str(userdma_xfer_status_name(USERDMA_XFER_CANCELLED),
+		  "CANCELLED", "CANCELLED");
+	check_str(userdma_xfer_status_name(USERDMA_XFER_ERROR), "ERROR",
+		  "ERROR");
+	check_str(userdma_xfer_status_name(5), "UNKNOWN", "status 5");
+	check_str(userdma_xfer_status_name(~0u), "UNKNOWN", "status ~0");
+
+	check(userdma_channel(NULL, "sw", -1, NULL, 0, NULL, 0) == -EINVAL,
+	      "channel(NULL)");
+	check(userdma_submit(NULL, &x, 1) == -EINVAL, "submit(NULL)");
+	check(userdma_copy_region(NULL, 1, 0, 2, 0, 1, 0, NULL) == -EINVAL,
+	      "copy_region(NULL)");
+	check(userdma_wait(NULL, 0, 0, NULL) == -EINVAL, "wait(NULL)");
+	check(userdma_completions(NULL, c, 4, 1) == -EINVAL,
+	      "completions(NULL)");
+
+	snprintf(u.name, sizeof(u.name), "userdma0");
+	snprintf(u.info.device, sizeof(u.info.device), "0000:00:03.0");
+	snprintf(u.info.driver_name, sizeof(u.info.driver_name), "edu");
+	u.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (u.fd < 0) {
+		check(0, "open /dev/null: %s", strerror(errno));
+		return;
+	}
+	check(userdma_channel(&u, "a-name-much-longer-than-thirty-one-bytes",
+			      -1, NULL, 0, NULL, 0) == -EINVAL,
+	      "channel name too long");
+	check_has(userdma_last_error(), "longer than 31 bytes", "long name");
+	check(userdma_channel(&u, NULL, -1, bound, sizeof(bound), engine,
+			      sizeof(engine)) == -ENOTTY, "channel on /dev/null");
+	check_str(bound, "x", "bound untouched on failure");
+	check_str(engine, "y", "engine untouched on failure");
+	check(userdma_submit(&u, NULL, 2) == -EINVAL, "submit from NULL");
+	check(userdma_submit(&u, &x, 0) == 0, "submit nothing");
+	check(userdma_submit(&u, &x, 1) == -ENOTTY, "submit on /dev/null");
+	check_has(userdma_last_error(), "submit: ", "submit op name");
+	check(userdma_copy_region(&u, 1, 0, 2, 0, 1, 0, &cookie) == -ENOTTY &&
+	      cookie == 99, "copy_region on /dev/null");
+	check_has(userdma_last_error(), "copy_region: ", "copy_region op");
+	check(userdma_wait(&u, 0, 0, c) == -ENOTTY, "wait on /dev/null");
+	check(userdma_completions(&u, NULL, 3, 0) == -EINVAL,
+	      "completions into NULL");
+	check(userdma_completions(&u, c, 0, 0) == 0, "no room: 0");
+	/* read() of /dev/null: end of file, nothing outstanding */
+	check(userdma_completions(&u, c, 4, 0) == 0, "completions: EOF");
+	check(userdma_completions(&u, c, 4, 1) == -ENOTTY,
+	      "nonblocking completions go through WAIT");
+	close(u.fd);
+
+	udl_explain_channel(&u, -EBUSY, "edu", -1, 0);
+	check_str(userdma_last_error(),
+		  "channel: the edu engine is already bound by another open file (EBUSY)",
+		  "edu taken");
+	udl_explain_channel(&u, -EBUSY, "sw", -1, 1);
+	check_has(userdma_last_error(), "already has a channel",
+		  "bound twice");
+	udl_explain_channel(&u, -EBUSY, "sw", -1, 0);
+	check_has(userdma_last_error(), "sw engine of userdma0", "sw taken");
+	udl_explain_channel(&u, -EBUSY, "", -1, 0);
+	check_has(userdma_last_error(), "no free memcpy channel for 0000:00:03.0",
+		  "any taken");
+	udl_explain_channel(&u, -EBUSY, "dma9chan9", -1, -1);
+	check_has(userdma_last_error(), "\"dma9chan9\"", "named channel");
+	udl_explain_channel(&u, -EBADF, "", 42, 0);
+	check_has(userdma_last_error(), "eventfd 42 is not an open",
+		  "bad eventfd");
+	udl_explain_channel(&u, -EINVAL, "", 0, 0);
+	check_has(userdma_last_error(), "descriptor 0 is not an eventfd",
+		  "not an eventfd");
+	udl_explain_channel(&u, -EINVAL, "", -5, 0);
+	check_has(userdma_last_error(), "eventfd -5 is neither",
+		  "eventfd < -1");
+	snprintf(u.info.driver_name, sizeof(u.info.driver_name), "pci-other");
+	udl_explain_channel(&u, -EBUSY, "edu", -1, 0);
+	check_has(userdma_last_error(), "is not an edu device", "no edu engine");
+
+	udl_explain_submit(&u, -EACCES, "submit", 3, &x, UDL_END_DST, 0);
+	check_str(userdma_last_error(),
+		  "submit: transfer 3: handle 7 is registered TO_DEVICE and cannot be a destination (EACCES)",
+		  "EACCES destination");
+	udl_explain_submit(&u, -EACCES, "submit", 0, &x, UDL_END_SRC, 0);
+	check_has(userdma_last_error(),
+		  "handle 3 is registered FROM_DEVICE and cannot be a source",
+		  "EACCES source");
+	udl_explain_submit(&u, -EACCES, "submit", 0, &x, UDL_END_UNKNOWN, 0);
+	check_has(userdma_last_error(), "(handle 3) is registered FROM_DEVICE or",
+		  "EACCES either");
+	udl_explain_submit(&u, -ENXIO, "submit", 0, &x, UDL_END_UNKNOWN, 0);
+	check_str(userdma_last_error(),
+		  "submit: bind a channel first with userdma_channel() (ENXIO)",
+		  "no channel");
+	udl_explain_submit(&u, -ENOENT, "submit", 1, &x, UDL_END_DST, 0);
+	check_has(userdma_last_error(),
+		  "transfer 1: handle 7 (the destination) is not registered",
+		  "ENOENT names the end");
+	udl_explain_submit(&u, -ERANGE, "submit", 0, &x, UDL_END_DST, 0);
+	check_has(userdma_last_error(),
+		  "bytes [4096, 12288) of the destination are not all within the registration of handle 7",
+		  "ERANGE range");
+	x.src_handle = 0;
+	x.src = 1ULL << 30;
+	udl_explain_submit(&u, -ERANGE, "copy_region", 0, &x, UDL_END_SRC, 0);
+	check_has(userdma_last_error(), "28-bit DMA mask", "ERANGE mask");
+	check_has(userdma_last_error(), "copy_region: transfer 0",
+		  "copy_region op");
+	udl_explain_submit(&u, -EPERM, "submit", 0, &x, UDL_END_UNKNOWN, 0);
+	check_has(userdma_last_error(), "as the source (handle 0) needs CAP_SYS_RAWIO",
+		  "EPERM source");
+	x.src = ~0ULL;
+	udl_explain_submit(&u, -ERANGE, "submit", 0, &x, UDL_END_SRC, 0);
+	check_has(userdma_last_error(), "wraps around", "ERANGE wrap");
+	udl_explain_submit(&u, -EAGAIN, "submit", 5, &x, UDL_END_UNKNOWN,
+			   4096);
+	check_has(userdma_last_error(), "4096 transfers outstanding",
+		  "EAGAIN limit");
+	x.length = 0;
+	udl_explain_submit(&u, -EINVAL, "submit", 2, &x, UDL_END_UNKNOWN, 0);
+	check_str(userdma_last_error(),
+		  "submit: transfer 2: length 0 is not allowed (EINVAL)",
+		  "length 0");
+
+	udl_explain_wait(&u, -ENOENT, 12, -1);
+	check_has(userdma_last_error(), "cookie 12 is not outstanding",
+		  "wait ENOENT");
+	udl_explain_wait(&u, -ENOENT, 0, -1);
+	check_has(userdma_last_error(), "nothing is outstanding",
+		  "wait ENOENT any");
+	udl_explain_wait(&u, -ETIMEDOUT, 12, 250000000);
+	check_str(userdma_last_error(),
+		  "wait: transfer 12 did not complete within 250 ms (ETIMEDOUT)",
+		  "wait timeout");
+	udl_explain_wait(&u, -ETIMEDOUT, 0, 0);
+	check_has(userdma_last_error(), "no transfer has completed yet",
+		  "wait check");
+	udl_explain_completions(&u, -EAGAIN);
+	check_str(userdma_last_error(),
+		  "completions: no completion is ready yet (EAGAIN)",
+		  "completions EAGAIN");
 }
 
 /* The header promises errno is left alone, failures included. */
@@ -291,6 +456,10 @@ static void test_errno_kept(void)
 	userdma_open("/dev/null", &u);
 	userdma_register(NULL, &h, 1, 1, &h, NULL);
 	userdma_strerror(-4000);
+	userdma_channel(NULL, "sw", -1, NULL, 0, NULL, 0);
+	userdma_submit(NULL, NULL, 1);
+	userdma_wait(NULL, 0, 0, NULL);
+	userdma_completions(NULL, NULL, 1, 0);
 	udl_explain_register(&(struct userdma){ .fd = -1 }, -ENOMEM, &h,
 			     1 << 20, 2);
 	check(errno == 1234, "errno left alone (now %d)", errno);
@@ -306,6 +475,7 @@ int main(void)
 	test_open();
 	test_null_handle();
 	test_requests();
+	test_xfer();
 	test_errno_kept();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

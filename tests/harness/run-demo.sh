@@ -2,7 +2,8 @@
 # `make demo`: build the module and the static CLI, boot one guest with the
 # IOMMU in strict mode (edu lane: 1 vCPU, -icount, so the edu device's DMA
 # is not slowed to 100 ms per command) and let it run tests/guest/demo.sh.
-# Prints what the guest printed; exits 0 only if the selftest passed.
+# Prints what the guest printed; exits 0 only if the selftest and the copies
+# (userdma copy through the sw and edu engines) passed.
 #
 # Env: KERNEL=6.12 (or 6.1, or a full version), DEMO_TIMEOUT=300 (s)
 set -euo pipefail
@@ -42,7 +43,7 @@ main() {
 		echo "demo: QEMU ended with status $rc$([ "$rc" -eq 124 ] && echo " (timed out after $DEMO_TIMEOUT s)")" >&2
 		cat "$logbase.qemu" >&2
 	fi
-	echo "demo: the selftest did not pass; last console lines:" >&2
+	echo "demo: the demo did not pass; last console lines:" >&2
 	tail -n 30 "$logbase.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >&2
 	return 1
 }
