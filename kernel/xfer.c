@@ -51,9 +51,11 @@ struct udma_xfer_ctx {
 	spinlock_t lock;		/* the lists, outstanding, last_cookie */
 	struct list_head inflight;
 	struct list_head finished;	/* all pieces done, not yet posted */
+	struct list_head posting;	/* being synced by post_work */
 	struct list_head done;		/* posted, not yet read */
-	unsigned int outstanding;	/* on any of the three lists */
+	unsigned int outstanding;	/* on any of the four lists */
 	u64 last_cookie;
+	unsigned long watchdog_at;	/* when the armed watchdog fires */
 	struct work_struct post_work;
 	struct delayed_work watchdog;
 	wait_queue_head_t wq;
@@ -163,13 +165,17 @@ static void udma_xfer_post(struct work_struct *work)
 						 post_work);
 	struct udma_xfer *x;
 	unsigned int n = 0;
-	LIST_HEAD(batch);
 
+	/*
+	 * The batch stays on a list WAIT searches: a cookie in between is
+	 * still pending, not unknown.  A work item never runs twice at once,
+	 * so posting is only ever this one batch.
+	 */
 	spin_lock_irq(&ctx->lock);
-	list_splice_init(&ctx->finished, &batch);
+	list_splice_init(&ctx->finished, &ctx->posting);
 	spin_unlock_irq(&ctx->lock);
 
-	list_for_each_entry(x, &batch, link) {
+	list_for_each_entry(x, &ctx->posting, link) {
 		/* even a failed copy may have written part of the range */
 		if (x->dst)
 			udma_sync(x->dst, x->dst_off, x->length, true);
@@ -183,7 +189,7 @@ static void udma_xfer_post(struct work_struct *work)
 	}
 
 	spin_lock_irq(&ctx->lock);
-	list_splice_tail(&batch, &ctx->done);
+	list_splice_tail_init(&ctx->posting, &ctx->done);
 	spin_unlock_irq(&ctx->lock);
 	wake_up_all(&ctx->wq);
 	while (ctx->eventfd && n--)
@@ -207,12 +213,29 @@ static void udma_xfer_cancel_inflight(struct udma_xfer_ctx *ctx, u32 status)
 	queue_work(system_unbound_wq, &ctx->post_work);
 }
 
+/* Arm the watchdog for deadline unless it already fires earlier; ctx->lock. */
+static void udma_watchdog_arm(struct udma_xfer_ctx *ctx, unsigned long deadline)
+{
+	if (delayed_work_pending(&ctx->watchdog) &&
+	    !time_before(deadline, ctx->watchdog_at))
+		return;
+	ctx->watchdog_at = deadline;
+	mod_delayed_work(system_wq, &ctx->watchdog,
+			 time_after(deadline, jiffies) ? deadline - jiffies : 0);
+}
+
+/*
+ * Deadlines need not follow submission order (the timeout can change), so
+ * every transfer in flight is looked at: the expired ones time out, the
+ * channel is stopped, and whatever else was in flight is cancelled.
+ */
 static void udma_xfer_watchdog(struct work_struct *work)
 {
 	struct udma_xfer_ctx *ctx = container_of(to_delayed_work(work),
 						 struct udma_xfer_ctx,
 						 watchdog);
 	unsigned long next = 0;
+	bool expired = false;
 	struct udma_xfer *x;
 
 	mutex_lock(&ctx->submit_lock);
@@ -220,23 +243,28 @@ static void udma_xfer_watchdog(struct work_struct *work)
 		goto out;
 
 	spin_lock_irq(&ctx->lock);
-	x = list_first_entry_or_null(&ctx->inflight, struct udma_xfer, link);
-	if (x && !time_after_eq(jiffies, x->deadline)) {
-		next = x->deadline;
-		x = NULL;
+	list_for_each_entry(x, &ctx->inflight, link) {
+		if (time_after_eq(jiffies, x->deadline))
+			expired = true;
+		else if (!next || time_before(x->deadline, next))
+			next = x->deadline;
 	}
 	spin_unlock_irq(&ctx->lock);
 
-	if (x) {
+	if (expired) {
 		dmaengine_terminate_sync(ctx->chan);
-		atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
-			       USERDMA_XFER_TIMEOUT);
+		spin_lock_irq(&ctx->lock);
+		list_for_each_entry(x, &ctx->inflight, link)
+			if (time_after_eq(jiffies, x->deadline))
+				atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
+					       USERDMA_XFER_TIMEOUT);
+		spin_unlock_irq(&ctx->lock);
 		udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
+	} else if (next) {
+		spin_lock_irq(&ctx->lock);
+		udma_watchdog_arm(ctx, next);
+		spin_unlock_irq(&ctx->lock);
 	}
-	/* the deadline may pass while we look: then check again at once */
-	if (next)
-		schedule_delayed_work(&ctx->watchdog,
-				      time_after(next, jiffies) ? next - jiffies : 0);
 out:
 	mutex_unlock(&ctx->submit_lock);
 }
@@ -293,6 +321,7 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	spin_lock_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->inflight);
 	INIT_LIST_HEAD(&ctx->finished);
+	INIT_LIST_HEAD(&ctx->posting);
 	INIT_LIST_HEAD(&ctx->done);
 	INIT_WORK(&ctx->post_work, udma_xfer_post);
 	INIT_DELAYED_WORK(&ctx->watchdog, udma_xfer_watchdog);
@@ -471,6 +500,7 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	ctx->outstanding++;
 	x->deadline = jiffies + msecs_to_jiffies(udma_xfer_timeout_ms);
 	list_add_tail(&x->link, &ctx->inflight);
+	udma_watchdog_arm(ctx, x->deadline);
 	spin_unlock_irq(&ctx->lock);
 
 	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
@@ -490,8 +520,6 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	udma_cursor_init(&s, src, req.src);
 	udma_cursor_init(&d, dst, req.dst);
 	udma_xfer_submit_pieces(ctx, x, &s, &d);
-	schedule_delayed_work(&ctx->watchdog,
-			      msecs_to_jiffies(udma_xfer_timeout_ms));
 	return 0;
 
 err_free:
@@ -565,6 +593,9 @@ static bool udma_cookie_pending(struct udma_xfer_ctx *ctx, u64 cookie)
 		if (x->c.cookie == cookie)
 			return true;
 	list_for_each_entry(x, &ctx->finished, link)
+		if (x->c.cookie == cookie)
+			return true;
+	list_for_each_entry(x, &ctx->posting, link)
 		if (x->c.cookie == cookie)
 			return true;
 	return false;
