@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/* Raw transfer ioctls for the guest tests: see xfer.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xfer.h"
+
+int udt_channel_raw(int fd, struct userdma_channel *c)
+{
+	return udt_ioctl(fd, USERDMA_IOC_CHANNEL, c);
+}
+
+int udt_channel(int fd, const char *name, int efd, char *bound, char *engine)
+{
+	struct userdma_channel c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.eventfd = efd;
+	snprintf(c.name, sizeof(c.name), "%s", name ? name : "");
+	ret = udt_channel_raw(fd, &c);
+	if (ret == 0) {
+		if (bound)
+			memcpy(bound, c.bound, sizeof(c.bound));
+		if (engine)
+			memcpy(engine, c.engine, sizeof(c.engine));
+	}
+	return ret;
+}
+
+void xfer_fill(struct userdma_xfer *x, uint32_t sh, uint64_t so, uint32_t dh,
+	       uint64_t doff, uint64_t len, uint64_t user_data)
+{
+	memset(x, 0, sizeof(*x));
+	x->src_handle = sh;
+	x->src = so;
+	x->dst_handle = dh;
+	x->dst = doff;
+	x->length = len;
+	x->user_data = user_data;
+}
+
+int udt_submit_sz(int fd, void *xfers, uint32_t count, uint32_t xfer_size,
+		  uint32_t *submitted)
+{
+	struct userdma_submit s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.xfers = (uint64_t)(uintptr_t)xfers;
+	s.count = count;
+	s.xfer_size = xfer_size;
+	ret = udt_ioctl(fd, USERDMA_IOC_SUBMIT, &s);
+	if (submitted)
+		*submitted = ret == 0 ? s.count : 0;
+	return ret;
+}
+
+int udt_submit(int fd, struct userdma_xfer *xfers, uint32_t count,
+	       uint32_t *submitted)
+{
+	return udt_submit_sz(fd, xfers, count, sizeof(*xfers), submitted);
+}
+
+int udt_wait(int fd, uint64_t cookie, int64_t timeout_ns,
+	     struct userdma_completion *c)
+{
+	struct userdma_wait w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.cookie = cookie;
+	w.timeout_ns = timeout_ns;
+	ret = udt_ioctl(fd, USERDMA_IOC_WAIT, &w);
+	if (ret == 0 && c)
+		*c = w.completion;
+	return ret;
+}
+
+int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max)
+{
+	ssize_t n = read(fd, c, (size_t)max * sizeof(*c));
+
+	if (n < 0)
+		return -errno;
+	if (n % sizeof(*c))
+		return -EPROTO;
+	return (int)(n / sizeof(*c));
+}
+
+int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
+	     uint64_t len, struct userdma_completion *c)
+{
+	struct userdma_xfer x;
+	uint32_t n;
+	int ret;
+
+	xfer_fill(&x, sh, so, dh, doff, len, 0);
+	ret = udt_submit(fd, &x, 1, &n);
+	if (ret)
+		return ret;
+	if (n != 1)
+		return -EPROTO;
+	return udt_wait(fd, x.cookie, -1, c);
+}
+
+const char *xfer_status_name(uint32_t status)
+{
+	static const char *const names[] = {
+		"DONE", "FAULT", "TIMEOUT", "CANCELLED", "ERROR",
+	};
+
+	return status < ARRAY_SIZE(names) ? names[status] : "status?";
+}
+
+long long xfer_timeout_get(void)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(XFER_TIMEOUT_PARAM, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+int sysfs_write(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int xfer_timeout_set(long long ms)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", ms);
+	return sysfs_write(XFER_TIMEOUT_PARAM, buf);
+}

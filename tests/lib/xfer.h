@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Raw transfer ioctls for the guest tests (CHANNEL, SUBMIT, WAIT, read of
+ * completions) and the xfer_timeout_ms module parameter.  Like the udt_*
+ * wrappers of util.h they return 0 (or a count) or -errno and never print.
+ */
+#ifndef UDT_XFER_H
+#define UDT_XFER_H
+
+#include <stdint.h>
+#include <linux/userdma.h>
+
+#define XFER_TIMEOUT_PARAM "/sys/module/userdma/parameters/xfer_timeout_ms"
+
+/* CHANNEL: name (NULL = ""), eventfd or -1; bound/engine (32 bytes) or NULL. */
+int udt_channel(int fd, const char *name, int efd, char *bound, char *engine);
+/* CHANNEL with the caller's struct (size set by the caller). */
+int udt_channel_raw(int fd, struct userdma_channel *c);
+
+/* Fill one xfer (cookie 0). */
+void xfer_fill(struct userdma_xfer *x, uint32_t sh, uint64_t so, uint32_t dh,
+	       uint64_t doff, uint64_t len, uint64_t user_data);
+/*
+ * SUBMIT count xfers of xfer_size bytes each at xfers; *submitted (may be
+ * NULL) gets the count the kernel returned (0 on failure).
+ */
+int udt_submit_sz(int fd, void *xfers, uint32_t count, uint32_t xfer_size,
+		  uint32_t *submitted);
+int udt_submit(int fd, struct userdma_xfer *xfers, uint32_t count,
+	       uint32_t *submitted);
+/* WAIT for cookie (0: any); c may be NULL. */
+int udt_wait(int fd, uint64_t cookie, int64_t timeout_ns,
+	     struct userdma_completion *c);
+/* read() up to max completions: count, or -errno. */
+int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max);
+
+/* Submit one copy and wait for it for ever: 0 with *c filled, or -errno. */
+int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
+	     uint64_t len, struct userdma_completion *c);
+
+const char *xfer_status_name(uint32_t status);
+
+/* xfer_timeout_ms: read (-1 on error) and write (0 or -errno). */
+long long xfer_timeout_get(void);
+int xfer_timeout_set(long long ms);
+
+/* Write a string to a sysfs file: 0 or -errno. */
+int sysfs_write(const char *path, const char *s);
+
+#endif /* UDT_XFER_H */
