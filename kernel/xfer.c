@@ -226,8 +226,8 @@ static void udma_watchdog_arm(struct udma_xfer_ctx *ctx, unsigned long deadline)
 
 /*
  * Deadlines need not follow submission order (the timeout can change), so
- * every transfer in flight is looked at: the expired ones time out, the
- * channel is stopped, and whatever else was in flight is cancelled.
+ * every transfer in flight is looked at; when one has expired the channel
+ * is stopped and whatever else was in flight is cancelled.
  */
 static void udma_xfer_watchdog(struct work_struct *work)
 {
@@ -253,11 +253,18 @@ static void udma_xfer_watchdog(struct work_struct *work)
 
 	if (expired) {
 		dmaengine_terminate_sync(ctx->chan);
+		/*
+		 * The oldest expired transfer is the one that held the channel
+		 * up; those queued behind it never got to run: CANCELLED.
+		 */
 		spin_lock_irq(&ctx->lock);
-		list_for_each_entry(x, &ctx->inflight, link)
-			if (time_after_eq(jiffies, x->deadline))
+		list_for_each_entry(x, &ctx->inflight, link) {
+			if (time_after_eq(jiffies, x->deadline)) {
 				atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
 					       USERDMA_XFER_TIMEOUT);
+				break;
+			}
+		}
 		spin_unlock_irq(&ctx->lock);
 		udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
 	} else if (next) {
