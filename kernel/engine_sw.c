@@ -67,7 +67,12 @@ static int udma_sw_resolve(struct device *dev, dma_addr_t addr,
 			return -EFAULT;
 		*phys = dma_to_phys(dev, addr);
 	}
-	return pfn_valid(PHYS_PFN(*phys)) ? 0 : -EFAULT;
+	/*
+	 * pfn_valid() also holds for reserved firmware ranges sharing a
+	 * memory section with RAM, which the direct map may not cover: only
+	 * System RAM is something a copy may touch.
+	 */
+	return page_is_ram(PHYS_PFN(*phys)) ? 0 : -EFAULT;
 }
 
 static void udma_sw_copy_page(phys_addr_t dst, phys_addr_t src, size_t n)
