@@ -86,6 +86,29 @@ int udt_wait(int fd, uint64_t cookie, int64_t timeout_ns,
 	return ret;
 }
 
+unsigned long xfer_spurious_enoent;
+
+int udt_wait_retry(int fd, uint64_t cookie, int64_t timeout_ns,
+		   struct userdma_completion *c)
+{
+	int ret = udt_wait(fd, cookie, timeout_ns, c), i;
+
+	for (i = 0; ret == -ENOENT && cookie && i < 100; i++) {
+		if (!i)
+			xfer_spurious_enoent++;
+		sleep_ms(20);
+		ret = udt_wait(fd, cookie, timeout_ns, c);
+	}
+	return ret;
+}
+
+int ok_no_spurious_enoent(void)
+{
+	return ok(xfer_spurious_enoent == 0,
+		  "WAIT on an outstanding cookie never failed with ENOENT (it did %lu times)",
+		  xfer_spurious_enoent);
+}
+
 int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max)
 {
 	ssize_t n = read(fd, c, (size_t)max * sizeof(*c));
@@ -110,7 +133,7 @@ int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
 		return ret;
 	if (n != 1)
 		return -EPROTO;
-	return udt_wait(fd, x.cookie, -1, c);
+	return udt_wait_retry(fd, x.cookie, -1, c);
 }
 
 const char *xfer_status_name(uint32_t status)

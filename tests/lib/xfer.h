@@ -31,10 +31,20 @@ int udt_submit(int fd, struct userdma_xfer *xfers, uint32_t count,
 /* WAIT for cookie (0: any); c may be NULL. */
 int udt_wait(int fd, uint64_t cookie, int64_t timeout_ns,
 	     struct userdma_completion *c);
+/*
+ * WAIT for a cookie that is known to be outstanding: an ENOENT is a
+ * kernel bug (counted in xfer_spurious_enoent), retried every 20 ms for
+ * up to 2 s so that the test can go on checking data.
+ */
+extern unsigned long xfer_spurious_enoent;
+int udt_wait_retry(int fd, uint64_t cookie, int64_t timeout_ns,
+		   struct userdma_completion *c);
+/* Subtest: no spurious ENOENT was seen by udt_wait_retry(). */
+int ok_no_spurious_enoent(void);
 /* read() up to max completions: count, or -errno. */
 int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max);
 
-/* Submit one copy and wait for it for ever: 0 with *c filled, or -errno. */
+/* Submit one copy and wait for it for ever (udt_wait_retry): 0 with *c filled, or -errno. */
 int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
 	     uint64_t len, struct userdma_completion *c);
 

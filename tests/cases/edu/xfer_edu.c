@@ -111,7 +111,7 @@ static void sizes(void)
 	ok(ret == 0 && n == ARRAY_SIZE(len), "SUBMIT all 7 sizes at once (%s)",
 	   errname(ret));
 	for (i = 0; ret == 0 && i < ARRAY_SIZE(len); i++)
-		good += udt_wait(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
+		good += udt_wait_retry(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
 			c.bytes == len[i] && c.user_data == i;
 	ok(good == ARRAY_SIZE(len), "  all 7 DONE with their lengths (%u)", good);
 	bad = mem_mismatch(dbuf, expect, RLEN);
@@ -170,8 +170,8 @@ static void timeout_case(void)
 	restore_timeout();
 	ok(ret == 0 && n == 2, "8 KiB copy and a 4 KiB one behind it (%s)",
 	   errname(ret));
-	r0 = udt_wait(f, xs[0].cookie, -1, &c[0]);
-	r1 = udt_wait(f, xs[1].cookie, -1, &c[1]);
+	r0 = udt_wait_retry(f, xs[0].cookie, -1, &c[0]);
+	r1 = udt_wait_retry(f, xs[1].cookie, -1, &c[1]);
 	ok(r0 == 0 && c[0].status == USERDMA_XFER_TIMEOUT && c[0].bytes < 8 * KiB,
 	   "  the 8 KiB copy -> TIMEOUT, %llu bytes (%s, %s)",
 	   (unsigned long long)c[0].bytes, errname(r0),
@@ -214,6 +214,7 @@ int main(void)
 	close_mid_transfer(&base);
 	timeout_case();
 
+	ok_no_spurious_enoent();
 	ok_unchanged(node, &base, "at the end: counters and VmPin at baseline");
 	return done_testing();
 }

@@ -13,8 +13,9 @@
  *     before the file is even closed.  driver_override is cleared at the
  *     end.
  *  2. The 28-bit edu device: unbind with a file holding regions (VmPin
- *     back at baseline, ENODEV), bind again -> a node for it comes back,
- *     still 28-bit, and registration works on it.
+ *     back at baseline, ENODEV), close it, bind again -> the node comes
+ *     back under its old name (later programs rely on userdma1), still
+ *     28-bit, and registration works on it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -284,15 +285,19 @@ static void edu28_rebind(void)
 	ok(vmpin_kb() == vmpin0, "VmPin back at baseline right after unbind (%+lld kB)",
 	   vmpin_kb() - vmpin0);
 	expect_enodev(fd, pages ? hs[0] : 1, "28-bit edu after unbind");
+	/*
+	 * The open file keeps the old node's minor: close it first so the
+	 * device comes back under its old name, as later programs expect.
+	 */
+	close(fd);
 	ret = sysfs_write(DRV "/bind", bdf);
 	ok(ret == 0, "bind %s again (%s)", bdf, errname(ret));
 	for (i = 0; i < 100 && node_for_bdf(bdf, node2, sizeof(node2)); i++)
 		sleep_ms(10);
-	if (!ok(i < 100, "a node is back for %s (%s, was %s)", bdf,
-		i < 100 ? node2 : "-", node)) {
-		close(fd);
+	if (!ok(i < 100 && !strcmp(node, node2),
+		"a node is back for %s under its old name (%s, was %s)", bdf,
+		i < 100 ? node2 : "-", node))
 		return;
-	}
 	ok(has_driver(bdf, drv, sizeof(drv)) && !strcmp(drv, "userdma"),
 	   "%s is driven by userdma", bdf);
 	fd2 = node_open_or_bail(node2);
@@ -310,7 +315,6 @@ static void edu28_rebind(void)
 	ret = udt_channel(fd2, "sw", -1, NULL, NULL);
 	ok(ret == 0, "CHANNEL sw on the new node (%s)", errname(ret));
 	close(fd2);
-	close(fd);
 	ok(vmpin_kb() == vmpin0, "VmPin at baseline at the end");
 	munmap(a, len);
 

@@ -260,8 +260,8 @@ static void submit_errors(void)
 	   (unsigned long long)xs[2].cookie);
 	if (ret == 0) {
 		struct userdma_completion c0, c1;
-		int r0 = udt_wait(fd, xs[1].cookie, -1, &c1);
-		int r1 = udt_wait(fd, xs[0].cookie, -1, &c0);
+		int r0 = udt_wait_retry(fd, xs[1].cookie, -1, &c1);
+		int r1 = udt_wait_retry(fd, xs[0].cookie, -1, &c0);
 
 		ok(!r0 && !r1 && c0.cookie == xs[0].cookie &&
 		   c1.cookie == xs[1].cookie && c0.user_data == 0x1111 &&
@@ -343,7 +343,7 @@ static void cookies_and_reads(void)
 	}
 	ok(inc, "cookies non-zero and increasing within a batch and across batches");
 	/* wait until all are posted, then read 20 worth: at most 16 come */
-	ret = udt_wait(fd, xs[19].cookie, -1, &c[0]);
+	ret = udt_wait_retry(fd, xs[19].cookie, -1, &c[0]);
 	ok(ret == 0 && c[0].user_data == 0xabc000 + 19,
 	   "WAIT the last cookie (%s)", errname(ret));
 	/* the rest were posted before it (one channel, in order) or soon */
@@ -454,7 +454,7 @@ static void wait_and_poll(void)
 	ok(wait_ret == -EINTR, "WAIT interrupted by a signal -> EINTR (%s)",
 	   errname(wait_ret));
 
-	ret = udt_wait(fd, xs[7].cookie, -1, &c);
+	ret = udt_wait_retry(fd, xs[7].cookie, -1, &c);
 	ok(ret == 0 && c.cookie == xs[7].cookie && c.status == 0 &&
 	   c.bytes == BIG && c.user_data == 7,
 	   "WAIT for ever on the last: DONE, 64 MiB, user_data 7 (%s, %s)",
@@ -597,7 +597,7 @@ static void raw_addresses(void)
 	ok(ret == 0, "root: raw destination = a region's DMA address 0x%llx + 3 (%s)",
 	   (unsigned long long)sd[0].dma_addr, errname(ret));
 	if (ret == 0) {
-		ret = udt_wait(fd, x.cookie, -1, &c);
+		ret = udt_wait_retry(fd, x.cookie, -1, &c);
 		ok(ret == 0 && c.status == 0 && c.bytes == x.length,
 		   "  DONE, %llu bytes (%s, %s)", (unsigned long long)x.length,
 		   errname(ret), xfer_status_name(c.status));
@@ -750,6 +750,7 @@ int main(void)
 	      udt_unregister(fd, hbs) | udt_unregister(fd, hbd) |
 	      udt_unregister(fd, hbi);
 	ok(ret == 0, "every region unregisters: no transfer holds one");
+	ok_no_spurious_enoent();
 	close(fd);
 	ok_unchanged(node, &start, "at the end: counters and VmPin at baseline");
 	return done_testing();

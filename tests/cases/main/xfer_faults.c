@@ -61,7 +61,7 @@ static void expect_status(uint32_t sh, uint64_t s, uint32_t dh, uint64_t d,
 	ret = udt_submit(fd, &x, 1, &n);
 	if (!ok(ret == 0, "%s: SUBMIT accepted (%s)", what, errname(ret)))
 		return;
-	ret = udt_wait(fd, x.cookie, 30 * 1000000000ll, &c);
+	ret = udt_wait_retry(fd, x.cookie, 30 * 1000000000ll, &c);
 	ok(ret == 0 && c.status == status && c.bytes == want_bytes &&
 	   c.user_data == 0x5a,
 	   "%s -> %s, bytes %" PRIu64 " (%s: %s, bytes %llu)", what,
@@ -204,6 +204,7 @@ int main(void)
 
 	ret = udt_unregister(fd, hsen) | udt_unregister(fd, hsrc);
 	ok(ret == 0, "regions unregister");
+	ok_no_spurious_enoent();
 	close(fd);
 	ok_unchanged(node, &start, "at the end: counters and VmPin at baseline");
 	return done_testing();

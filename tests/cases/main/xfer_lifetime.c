@@ -91,7 +91,7 @@ static void unregister_busy(void)
 	   "UNREGISTER with 4 x 64 MiB in flight: destination %s, source %s (EBUSY)",
 	   errname(rd), errname(rs));
 	for (i = 0; i < NBIG; i++)
-		done += udt_wait(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
+		done += udt_wait_retry(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
 			c.bytes == BIG;
 	ok(done == NBIG, "the transfers complete DONE anyway (%d of 4)", done);
 	ok(pattern_mismatch(dbuf, BIG, 31, 0) < 0,
@@ -193,7 +193,7 @@ static void munmap_in_flight(void)
 	ret = munmap(d, BIG);
 	ok(ret == 0, "munmap() of the destination while they run");
 	for (i = 0; i < NBIG; i++)
-		done += udt_wait(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
+		done += udt_wait_retry(f, xs[i].cookie, -1, &c) == 0 && c.status == 0 &&
 			c.bytes == BIG;
 	ok(done == NBIG, "all 4 complete DONE (pages stay pinned) (%d)", done);
 	ret = udt_unregister(f, hd);
@@ -233,9 +233,10 @@ static void watchdog(int warm)
 		return;
 	}
 	for (i = 0; i < 8; i++) {
-		ret = udt_wait(f, xs[i].cookie, 120 * 1000000000ll, &cs[i]);
+		ret = udt_wait_retry(f, xs[i].cookie, 120 * 1000000000ll, &cs[i]);
 		if (ret) {
 			diag("WAIT %u: %s", i, errname(ret));
+			memset(&cs[i], 0, sizeof(cs[i]));
 			cs[i].status = 99;
 		}
 	}
@@ -297,6 +298,7 @@ int main(void)
 	watchdog(1);
 
 	ok(xfer_timeout_get() == 60000, "xfer_timeout_ms restored to 60000");
+	ok_no_spurious_enoent();
 	ok_unchanged(node, &base, "at the end: counters and VmPin at baseline");
 	return done_testing();
 }

@@ -93,7 +93,7 @@ static void batch(struct worker *k, int by_read)
 			m = udt_read_compl(k->fd, c + got, n - got);
 		} else {
 			/* by cookie on a shared file, any on our own */
-			ret = udt_wait(k->fd, by_read ? 0 : xs[got].cookie,
+			ret = udt_wait_retry(k->fd, by_read ? 0 : xs[got].cookie,
 				       60 * 1000000000ll, c + got);
 			m = ret ? ret : 1;
 		}
@@ -226,6 +226,7 @@ int main(void)
 	close(fd);
 	phase(1, -1, secs);
 
+	ok_no_spurious_enoent();
 	ok_unchanged(node, &start, "at the end: counters and VmPin at baseline");
 	return done_testing();
 }
