@@ -172,6 +172,26 @@ static int udma_mmap_pfns(struct userdma_region *r, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * Faults come only after the page tables were zapped (MADV_DONTNEED, or
+ * the kernel reclaiming page tables): an allocated page comes back, a PFN
+ * range cannot.
+ */
+static vm_fault_t udma_vm_fault(struct vm_fault *vmf)
+{
+	struct userdma_region *r = vmf->vma->vm_private_data;
+
+	if (r->kind != UDMA_CACHED || vmf->pgoff >= r->npages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = r->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct udma_vm_ops = {
+	.fault = udma_vm_fault,
+};
+
 static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct userdma_region *r = dmabuf->priv;
@@ -186,6 +206,9 @@ static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		return -ENXIO;
 	udma_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	udma_vm_flags_clear(vma, VM_MAYEXEC);
+	/* the mapping holds the dma-buf's file, which holds the region */
+	vma->vm_private_data = r;
+	vma->vm_ops = &udma_vm_ops;
 
 	switch (r->kind) {
 	case UDMA_COHERENT:
