@@ -198,7 +198,7 @@ build_kernel_lane() {
 		return 1
 	fi
 	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings)"
-	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz"
+	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
 	KVER_OF[$short]=$kver
 }
 
