@@ -1165,6 +1165,9 @@ int main(void)
 	if (ret == 2) {
 		skip("vgem was not packed into this initramfs", "export->vgem, vgem->import");
 	} else if (ok(ret == 0, "udt-modprobe vgem (status %d)", ret)) {
+		ret = modprobe("vgem");
+		ok(ret == 0, "udt-modprobe vgem again: loaded modules are skipped (status %d)",
+		   ret);
 		dri = vgem_open();
 		if (ok(dri >= 0, "vgem's DRM device (%s)",
 		       dri >= 0 ? "found" : errname(dri))) {
