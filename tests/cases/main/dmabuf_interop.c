@@ -1006,23 +1006,9 @@ static void vivid_part(void)
 	ok(good[1] == nk[1],
 	   "%s: coherent buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
 	   what, good[1], nk[1], sizeimage);
-	if (good[0] != nk[0] && bounce) {
-		/*
-		 * vivid (videobuf2-vmalloc) writes through dma_buf_vmap()
-		 * without begin/end_cpu_access; DMA_BUF_IOCTL_SYNC START then
-		 * syncs the node's streaming mapping for the CPU, and with
-		 * bounce buffers that copies the stale slots (the sentinel)
-		 * over what vivid wrote.
-		 */
-		diag("TODO kernel: cached buffers, %u of %u frames complete: with bounce buffers the dma-buf's begin_cpu_access (export.c, udma_dmabuf_cpu_access) syncs the node's idle streaming mapping for the CPU and overwrites what an importer wrote through vmap",
-		     good[0], nk[0]);
-		skip("TODO kernel: bounce buffering loses what an importer wrote through vmap",
-		     "%s: cached buffers: frames complete", what);
-	} else {
-		ok(good[0] == nk[0],
-		   "%s: cached buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
-		   what, good[0], nk[0], sizeimage);
-	}
+	ok(good[0] == nk[0],
+	   "%s: cached buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
+	   what, good[0], nk[0], sizeimage);
 
 out_bufs:
 	if (streaming) {
