@@ -36,8 +36,9 @@ build_module() {
 }
 
 # Modules of the running kernel the interop tests use (dma-buf importers
-# and exporters other people wrote), packed with their dependencies.
-GUEST_MODULES="vgem vivid"
+# and exporters other people wrote, and brd, a RAM block device for
+# O_DIRECT), packed with their dependencies.
+GUEST_MODULES="vgem vivid brd"
 
 # Copy the modules named in GUEST_MODULES and their dependency chains from
 # /lib/modules/<kver> into <stage>/lib/udt-modules: <name>.ko, decompressed
