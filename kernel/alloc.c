@@ -46,7 +46,7 @@ static int udma_alloc_block(struct userdma_region *r, unsigned long at,
 	unsigned long i, n = 1UL << order;
 	struct page *page;
 
-	page = alloc_pages(gfp | (order ? __GFP_NORETRY : 0), order);
+	page = alloc_pages(gfp, order);
 	if (!page)
 		return -ENOMEM;
 	if (order)
@@ -87,7 +87,9 @@ static int udma_alloc_pages(struct userdma_region *r, bool contiguous)
 		}
 		while ((1UL << order) > r->npages - done)
 			order--;
-		ret = udma_alloc_block(r, done, order, gfp);
+		/* a large block only if it comes cheaply */
+		ret = udma_alloc_block(r, done, order,
+				       order ? gfp | __GFP_NORETRY : gfp);
 		if (ret && order) {
 			order--;	/* memory is fragmented: smaller blocks */
 			continue;

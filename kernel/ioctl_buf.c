@@ -161,32 +161,35 @@ err_put:
 /*
  * mmap() of the node maps an allocated buffer: the offset's high bits name
  * the handle, the rest is the offset within the buffer.
+ *
+ * No gone_lock here: mmap() runs under mmap_lock, which ioctls take inside
+ * gone_lock (pinning, copying replies), and a departing device waiting for
+ * gone_lock would close the circle.  A buffer looked up while the device
+ * goes away is only mapped if its handle was not yet taken, and its memory
+ * stays valid for the mapping either way.
  */
 int udma_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct userdma_file *uf = file->private_data;
 	unsigned long handle = vma->vm_pgoff >> UDMA_MMAP_PGSHIFT;
 	unsigned long pgoff = vma->vm_pgoff & ((1UL << UDMA_MMAP_PGSHIFT) - 1);
-	struct userdma_region *r = NULL;
-	int ret;
+	struct userdma_region *r;
+	int ret = -ENXIO;
 
-	down_read(&uf->node->gone_lock);
-	if (uf->node->gone) {
-		ret = -ENODEV;
-		goto out;
-	}
-	ret = -ENXIO;
+	if (READ_ONCE(uf->node->gone))
+		return -ENODEV;
 	if (handle > U32_MAX)
-		goto out;
+		return -ENXIO;
 	r = udma_lookup(uf, handle);
-	if (!r || (r->kind != UDMA_CACHED && r->kind != UDMA_COHERENT))
-		goto out;
-	if (pgoff >= r->npages || vma_pages(vma) > r->npages - pgoff)
-		goto out;
-	ret = udma_export_mmap(r, vma, pgoff);
-out:
-	if (r)
-		udma_region_put(r);
-	up_read(&uf->node->gone_lock);
+	if (!r)
+		return -ENXIO;
+	if ((r->kind == UDMA_CACHED || r->kind == UDMA_COHERENT) &&
+	    pgoff < r->npages && vma_pages(vma) <= r->npages - pgoff) {
+		ret = udma_export_mmap(r, vma, pgoff);
+		/* the handle was released meanwhile */
+		if (ret == -ENOENT)
+			ret = -ENXIO;
+	}
+	udma_region_put(r);
 	return ret;
 }

@@ -301,7 +301,7 @@ void udma_node_destroy(struct userdma_node *node)
 
 	/* wait out ioctls in flight; later ones see gone and fail */
 	down_write(&node->gone_lock);
-	node->gone = true;
+	WRITE_ONCE(node->gone, true);	/* udma_mmap() reads it unlocked */
 	up_write(&node->gone_lock);
 
 	mutex_lock(&node->files_lock);
