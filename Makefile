@@ -10,6 +10,9 @@
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
 #                            `userdma copy` through the sw and edu DMA engines
+#   make install             library, headers, pkg-config, CLI, man pages, udev
+#                            rule and userdma.ko [DESTDIR= PREFIX=/usr/local
+#                            KVER= | KDIR=]; make uninstall (mk/install.mk)
 #   make clean
 
 KERNELS ?= 6.1 6.12
@@ -58,3 +61,5 @@ clean:
 	@for d in lib tools; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; \
 	done
+
+include mk/install.mk
