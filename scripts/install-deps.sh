@@ -61,6 +61,10 @@ fi
 
 pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpio kmod
 	sparse gzip xz-utils zstd file linux-source-6.1"
+# Packaging tests (tests/packaging/): make install, DKMS, the Debian
+# packages and lintian, and the debootstrap guest root.
+pkgs_host+=" pkg-config binutils dkms dh-dkms debhelper dpkg-dev fakeroot lintian
+	debootstrap python3"
 
 missing=0
 for p in $pkgs_host; do
