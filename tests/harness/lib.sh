@@ -35,8 +35,14 @@ build_module() {
 	bash "$TOP/scripts/build-module.sh" "$1"
 }
 
+# The example driver for one kernel, after build_module; prints its path.
+build_example() {
+	bash "$TOP/scripts/build-example.sh" "$1"
+}
+
 # Pack a gzip'd newc initramfs: busybox, /init and the runner scripts, the
-# module, the static CLI and test programs if they were built.
+# module, the example driver, the static CLI and test programs if they
+# were built.
 pack_initramfs() {
 	local ko=$1 out=$2 stage applet
 	stage=$(dirname "$out")/initramfs-root
@@ -54,6 +60,10 @@ pack_initramfs() {
 	install -m 755 "$TOP/tests/guest/run-tests.sh" "$stage/run-tests.sh"
 	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
 	install -m 644 "$ko" "$stage/userdma.ko"
+	# the example driver, built next to the module (scripts/build-example.sh)
+	if [ -f "$(dirname "$ko")/../examples/kernel/edu_zc.ko" ]; then
+		install -m 644 "$(dirname "$ko")/../examples/kernel/edu_zc.ko" "$stage/edu_zc.ko"
+	fi
 	if [ -x "$TOP/build/guest/userdma" ]; then
 		install -m 755 "$TOP/build/guest/userdma" "$stage/bin/userdma"
 	fi
@@ -91,8 +101,12 @@ guest_args() {
 	# Fixed addresses: tests and the module's edu_dma_bits rely on the order.
 	# pci-testdev has no Linux driver: the device tests bind through
 	# driver_override, as an administrator would bind an FPGA card.
+	# The third edu device (06.0, 64-bit) is the one the example driver
+	# test (tests/cases/main/example_driver.c) moves from userdma to
+	# examples/kernel/edu_zc.ko and back.
 	QEMU_ARGS+=(-device edu,addr=03.0,dma_mask=0xffffffffffffffff
-		-device edu,addr=04.0 -device pci-testdev,addr=05.0)
+		-device edu,addr=04.0 -device pci-testdev,addr=05.0
+		-device edu,addr=06.0,dma_mask=0xffffffffffffffff)
 	case $lane in
 	edu) QEMU_ARGS+=(-smp 1 -icount shift=auto,sleep=off) ;;
 	*)   QEMU_ARGS+=(-smp 2) ;;

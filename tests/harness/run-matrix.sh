@@ -198,6 +198,16 @@ build_kernel_lane() {
 		return 1
 	fi
 	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings)"
+	# The example driver is one test among others: its failure fails that
+	# test (not run: no /edu_zc.ko), not the kernel's guests.
+	rm -f "$TOP/build/$kver/examples/kernel/edu_zc.ko"
+	if build_example "$kver" >/dev/null 2>"$LOGS/build-example-$short.err"; then
+		result build ok "build/$short: examples/kernel/edu_zc.ko for $kver (W=1, no warnings)"
+	else
+		tail -n 40 "$LOGS/build-example-$short.err" >"$LOGS/build-example-$short.tail"
+		result build fail "build/$short: the example driver failed to build or warned (W=1)" \
+			"$LOGS/build-example-$short.tail"
+	fi
 	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz"
 	KVER_OF[$short]=$kver
 }
