@@ -11,6 +11,7 @@
 #      LANES="main edu"  JOBS=<guests at once>  GUEST_TIMEOUT=900 (s per
 #      guest)  TEST_TIMEOUT=600 (s per test program)  VERBOSE=1 (keep every
 #      diagnostic)  LINT=0 (skip scripts/lint.sh, for quick local runs)
+#      PKG=0 (skip tests/packaging/), PKG_TESTS="install dkms deb guest"
 #      CASES_DIR, MODULE_SRC (harness self-tests only)
 set -euo pipefail
 
@@ -166,6 +167,24 @@ run_lint() {
 		fi
 	} | grep -v '^# $' >"$log.tap" || true
 	emit lint <"$log.tap"
+}
+
+# The packaging tests (tests/packaging/run.sh: install, DKMS, debs and
+# lintian, the Debian guest) print unnumbered TAP; row "pkg".  PKG=0 skips.
+run_packaging() {
+	local log=$LOGS/pkg.log rc=0
+	[ -f "$TOP/tests/packaging/run.sh" ] || return 0
+	[ "${PKG:-1}" != 0 ] || { echo "# packaging tests skipped (PKG=0)"; return 0; }
+	say "running the packaging tests (tests/packaging/run.sh)"
+	KERNELS="$KERNELS" bash "$TOP/tests/packaging/run.sh" >"$log" 2>&1 || rc=$?
+	{
+		grep -E '^(not )?ok - |^#' "$log"
+		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
+			echo "not ok - pkg: tests/packaging/run.sh exited with status $rc"
+			tail -n 20 "$log" | sed 's/^/# /'
+		fi
+	} >"$log.tap" || true
+	emit pkg <"$log.tap"
 }
 
 # Host-side unit tests of lib/ and tools/ (`make -C <dir> test`), one
@@ -350,6 +369,7 @@ main() {
 	build_tests
 	build_userspace
 	run_lint
+	run_packaging
 	GUESTS=()
 	for short in $KERNELS; do
 		build_kernel_lane "$short" || continue

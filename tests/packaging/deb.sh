@@ -75,6 +75,14 @@ main() {
 		usr/include/linux/userdma.h "usr/lib/$multiarch/libuserdma.a" \
 		"usr/lib/$multiarch/libuserdma.so" "usr/lib/$multiarch/pkgconfig/userdma.pc" \
 		usr/share/man/man3/userdma_register.3.gz usr/share/man/man3/libuserdma.3.gz
+	only_dkms_src() {
+		local p
+		for p in libuserdma0 libuserdma-dev userdma-tools; do
+			! dpkg-deb -c "$work/out/${p}_${ver}_$arch.deb" | grep -E ' \./usr/src/' ||
+				{ echo "$p ships DKMS sources"; return 1; }
+		done
+	}
+	check "deb: only userdma-dkms ships sources under /usr/src" "$work/c-src.log" only_dkms_src
 	check "deb: userdma-tools carries the CLI and userdma(1)" "$work/c-tools.log" \
 		has userdma-tools "$arch" usr/bin/userdma usr/share/man/man1/userdma.1.gz
 	deps_ok() {
@@ -107,7 +115,7 @@ main() {
 	else
 		tap_ok "deb: lintian warnings all accepted ($(grep -c '^W: ' "$work/lintian.txt" || true) reported)"
 	fi
-	sed 's/^/# lintian: /' "$work/lintian.txt" | grep -v '^# lintian: $' | head -n 20
+	sed 's/^/# lintian: /' "$work/lintian.txt" | grep -v '^# lintian: $' | head -n 20 || true
 	[ "$PKG_FAILS" -eq 0 ]
 }
 
