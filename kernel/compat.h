@@ -8,6 +8,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/eventfd.h>
+#include <linux/mm.h>
 
 /*
  * 6.11 ("dma-mapping: don't return errors from dma_set_max_seg_size") made
@@ -41,6 +42,30 @@ static inline void udma_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx);
 #else
 	eventfd_signal(ctx, 1);
+#endif
+}
+
+/*
+ * 6.3 ("mm: introduce vma->vm_flags wrapper functions") made vm_flags
+ * read-only outside these helpers; before it they did not exist.
+ */
+static inline void udma_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#ifdef UDMA_HAS_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static inline void udma_vm_flags_clear(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+#ifdef UDMA_HAS_VM_FLAGS_SET
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
 #endif
 }
 

@@ -39,7 +39,7 @@ int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
 	return copy_to_user(ucmd, kcmd, n) ? -EFAULT : 0;
 }
 
-static struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
+struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
 {
 	struct userdma_region *r;
 
@@ -86,7 +86,7 @@ struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle)
 	return r;
 }
 
-static enum dma_data_direction udma_dir(u32 direction)
+enum dma_data_direction udma_dir(u32 direction)
 {
 	switch (direction) {
 	case USERDMA_DIR_TO_DEVICE:
@@ -275,7 +275,7 @@ static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
 	r = udma_take(uf, cmd.handle);
 	if (IS_ERR_OR_NULL(r))
 		return r ? PTR_ERR(r) : -ENOENT;
-	udma_region_put(r);
+	udma_handle_put(r, false);
 	return 0;
 }
 
@@ -319,6 +319,15 @@ long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case USERDMA_IOC_SUBMIT:
 		ret = udma_ioctl_submit(uf, uarg);
+		break;
+	case USERDMA_IOC_ALLOC:
+		ret = udma_ioctl_alloc(uf, uarg);
+		break;
+	case USERDMA_IOC_EXPORT:
+		ret = udma_ioctl_export(uf, uarg);
+		break;
+	case USERDMA_IOC_IMPORT:
+		ret = udma_ioctl_import(uf, uarg);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -30,7 +30,7 @@ unsigned int udma_max_seg_size(struct device *dev)
 }
 
 /* The scatterlist builder counts in whole pages. */
-static unsigned int udma_max_sg_entry(struct device *dev)
+unsigned int udma_max_sg_entry(struct device *dev)
 {
 	return max_t(unsigned int, ALIGN_DOWN(udma_max_seg_size(dev), PAGE_SIZE),
 		     PAGE_SIZE);
@@ -51,12 +51,17 @@ bool udma_iommu_translates(struct device *dev)
  * memory gets only pages it reaches directly, and nothing when every
  * mapping is forced through the pool.
  */
+bool udma_reach_limited(struct device *dev)
+{
+	return !udma_iommu_translates(dev) && dma_addressing_limited(dev);
+}
+
 static int udma_check_reach(struct userdma_region *r)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (udma_iommu_translates(r->dev) || !dma_addressing_limited(r->dev))
+	if (!udma_reach_limited(r->dev))
 		return 0;
 	if (is_swiotlb_force_bounce(r->dev))
 		return -EIO;
@@ -68,25 +73,26 @@ static int udma_check_reach(struct userdma_region *r)
 	return 0;
 }
 
-static int udma_build_segs(struct userdma_region *r)
+/* Also used for imports, whose table the exporter built and mapped. */
+int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 {
 	struct scatterlist *sg;
 	u64 offset = 0;
 	unsigned int i;
 
-	r->nr_segs = r->sgt.nents;
+	r->nr_segs = sgt->nents;
 	r->segs = kvmalloc_array(r->nr_segs, sizeof(*r->segs),
 				 GFP_KERNEL_ACCOUNT);
 	if (!r->segs)
 		return -ENOMEM;
 
-	for_each_sgtable_dma_sg(&r->sgt, sg, i) {
+	for_each_sgtable_dma_sg(sgt, sg, i) {
 		r->segs[i].addr = sg_dma_address(sg);
 		r->segs[i].offset = offset;
 		r->segs[i].length = sg_dma_len(sg);
 		offset += sg_dma_len(sg);
 	}
-	r->merged = r->sgt.nents < r->sgt.orig_nents;
+	r->merged = sgt->nents < sgt->orig_nents;
 	return 0;
 }
 
@@ -109,7 +115,7 @@ int udma_map(struct userdma_region *r)
 	if (ret)
 		goto err_free_table;
 
-	ret = udma_build_segs(r);
+	ret = udma_build_segs(r, &r->sgt);
 	if (ret)
 		goto err_unmap;
 	return 0;

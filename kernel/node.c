@@ -50,6 +50,30 @@ static ssize_t mapped_bytes_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(mapped_bytes);
 
+static ssize_t allocated_pages_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_node(dev)->stats.allocated_pages));
+}
+static DEVICE_ATTR_RO(allocated_pages);
+
+static ssize_t imported_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_node(dev)->stats.imported));
+}
+static DEVICE_ATTR_RO(imported);
+
+static ssize_t exported_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&to_node(dev)->stats.exported));
+}
+static DEVICE_ATTR_RO(exported);
+
 static ssize_t binding_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
@@ -61,6 +85,9 @@ static struct attribute *udma_attrs[] = {
 	&dev_attr_regions.attr,
 	&dev_attr_pinned_pages.attr,
 	&dev_attr_mapped_bytes.attr,
+	&dev_attr_allocated_pages.attr,
+	&dev_attr_imported.attr,
+	&dev_attr_exported.attr,
 	&dev_attr_binding.attr,
 	NULL
 };
@@ -83,15 +110,23 @@ static int regions_table_show(struct seq_file *m, void *unused)
 	struct userdma_region *r;
 	unsigned long handle;
 
-	seq_puts(m, "handle pid addr length direction segments\n");
+	static const char * const kind_name[] = {
+		[UDMA_USER] = "user",
+		[UDMA_CACHED] = "cached",
+		[UDMA_COHERENT] = "coherent",
+		[UDMA_IMPORT] = "import",
+	};
+
+	seq_puts(m, "handle pid addr length direction segments kind\n");
 	mutex_lock(&node->files_lock);
 	list_for_each_entry(uf, &node->files, link) {
 		/* entries in the table hold a reference while xa_lock is held */
 		xa_lock(&uf->regions);
 		xa_for_each(&uf->regions, handle, r)
-			seq_printf(m, "%lu %d 0x%lx %llu %s %u\n", handle,
+			seq_printf(m, "%lu %d 0x%lx %llu %s %u %s\n", handle,
 				   r->owner, r->uaddr, r->length,
-				   dir_name[r->dir], r->nr_segs);
+				   dir_name[r->dir], r->nr_segs,
+				   kind_name[r->kind]);
 		xa_unlock(&uf->regions);
 	}
 	mutex_unlock(&node->files_lock);
@@ -131,7 +166,7 @@ static int udma_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-void udma_file_release_regions(struct userdma_file *uf)
+void udma_file_release_regions(struct userdma_file *uf, bool revoke)
 {
 	struct userdma_region *r;
 	unsigned long handle;
@@ -143,7 +178,7 @@ void udma_file_release_regions(struct userdma_file *uf)
 	xa_for_each(&uf->regions, handle, r) {
 		r = udma_take(uf, handle);
 		if (!WARN_ON_ONCE(IS_ERR(r)) && r)
-			udma_region_put(r);
+			udma_handle_put(r, revoke);
 	}
 }
 
@@ -158,7 +193,7 @@ static int udma_release(struct inode *inode, struct file *file)
 
 	/* no DMA may touch a region once it is unmapped and unpinned */
 	udma_xfer_stop(uf);
-	udma_file_release_regions(uf);
+	udma_file_release_regions(uf, false);
 	udma_xfer_free(uf);
 	xa_destroy(&uf->regions);
 	kfree(uf);
@@ -184,6 +219,7 @@ static const struct file_operations udma_fops = {
 	.release	= udma_release,
 	.read		= udma_read,
 	.poll		= udma_poll,
+	.mmap		= udma_mmap,
 	.unlocked_ioctl	= udma_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -271,7 +307,7 @@ void udma_node_destroy(struct userdma_node *node)
 	mutex_lock(&node->files_lock);
 	list_for_each_entry(uf, &node->files, link) {
 		udma_xfer_stop(uf);
-		udma_file_release_regions(uf);
+		udma_file_release_regions(uf, true);
 	}
 	mutex_unlock(&node->files_lock);
 

@@ -47,13 +47,21 @@ void udma_node_destroy(struct userdma_node *node);
 int udma_nodes_init(void);
 void udma_nodes_exit(void);
 
-void udma_file_release_regions(struct userdma_file *uf);
+void udma_file_release_regions(struct userdma_file *uf, bool revoke);
 struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle);
+struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle);
 struct userdma_region *udma_lookup_busy(struct userdma_file *uf, u32 handle);
 int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
 		  void __user *ucmd, u32 *usize);
 int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize);
 long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+enum dma_data_direction udma_dir(u32 direction);
+
+/* ioctl_buf.c */
+int udma_ioctl_alloc(struct userdma_file *uf, void __user *arg);
+int udma_ioctl_export(struct userdma_file *uf, void __user *arg);
+int udma_ioctl_import(struct userdma_file *uf, void __user *arg);
+int udma_mmap(struct file *file, struct vm_area_struct *vma);
 
 extern unsigned int udma_max_regions;
 

@@ -21,21 +21,34 @@
  */
 #define UDMA_PIN_BATCH	1024
 
-static int udma_charge(struct mm_struct *mm, unsigned long npages)
+/*
+ * Charge the region's pages to the caller's locked memory, on the mm that
+ * is held until the charge is returned.  Allocated buffers are charged too:
+ * they are as unswappable as pinned pages.
+ */
+int udma_charge(struct userdma_region *r)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	u64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+	struct mm_struct *mm = current->mm;
+	u64 pinned;
 
+	if (!mm)
+		return -EFAULT;
+	pinned = atomic64_add_return(r->npages, &mm->pinned_vm);
 	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
+		atomic64_sub(r->npages, &mm->pinned_vm);
 		return -ENOMEM;
 	}
+	mmgrab(mm);
+	r->mm = mm;
 	return 0;
 }
 
-static void udma_uncharge(struct mm_struct *mm, unsigned long npages)
+void udma_uncharge(struct userdma_region *r)
 {
-	atomic64_sub(npages, &mm->pinned_vm);
+	atomic64_sub(r->npages, &r->mm->pinned_vm);
+	mmdrop(r->mm);
+	r->mm = NULL;
 }
 
 static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
@@ -79,11 +92,9 @@ int udma_pin(struct userdma_region *r)
 	if (!r->pages)
 		return -ENOMEM;
 
-	r->mm = current->mm;
-	mmgrab(r->mm);
-	ret = udma_charge(r->mm, r->npages);
+	ret = udma_charge(r);
 	if (ret)
-		goto err_drop_mm;
+		goto err_free;
 
 	ret = udma_pin_pages(r, gup_flags);
 	if (ret)
@@ -91,10 +102,8 @@ int udma_pin(struct userdma_region *r)
 	return 0;
 
 err_uncharge:
-	udma_uncharge(r->mm, r->npages);
-err_drop_mm:
-	mmdrop(r->mm);
-	r->mm = NULL;
+	udma_uncharge(r);
+err_free:
 	kvfree(r->pages);
 	r->pages = NULL;
 	return ret;
@@ -104,7 +113,6 @@ void udma_unpin(struct userdma_region *r)
 {
 	unpin_user_pages_dirty_lock(r->pages, r->npages,
 				    r->dir != DMA_TO_DEVICE);
-	udma_uncharge(r->mm, r->npages);
-	mmdrop(r->mm);
+	udma_uncharge(r);
 	kvfree(r->pages);
 }

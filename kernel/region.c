@@ -4,7 +4,10 @@
  * when the last reference goes.  The character device keeps one reference
  * in its handle table and takes another for each ioctl working on the
  * region, so an UNREGISTER racing a SYNC cannot free the region under it.
+ * An exported dma-buf holds one more, as long as any file, mapping or
+ * importer of it is alive.
  */
+#include <linux/dma-buf.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
@@ -29,20 +32,49 @@ static int udma_check_range(unsigned long uaddr, u64 length)
 	return 0;
 }
 
-static bool udma_dir_valid(enum dma_data_direction dir)
+bool udma_dir_valid(enum dma_data_direction dir)
 {
 	return dir == DMA_TO_DEVICE || dir == DMA_FROM_DEVICE ||
 	       dir == DMA_BIDIRECTIONAL;
 }
 
-static void udma_stats_add(struct userdma_stats *s, long regions, long pages,
-			   s64 bytes)
+void udma_stats_add(struct userdma_stats *s, long regions, long pages,
+		    s64 bytes)
 {
 	if (!s)
 		return;
 	atomic_long_add(regions, &s->regions);
 	atomic_long_add(pages, &s->pinned_pages);
 	atomic64_add(bytes, &s->mapped_bytes);
+}
+
+struct userdma_region *udma_region_alloc(enum udma_kind kind,
+					 struct device *dev,
+					 enum dma_data_direction dir,
+					 struct userdma_stats *stats)
+{
+	struct userdma_region *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	kref_init(&r->ref);
+	r->kind = kind;
+	/* a dma-buf can keep the region past the node, and the node's device */
+	r->dev = get_device(dev);
+	r->dir = dir;
+	r->stats = stats;
+	r->owner = task_tgid_vnr(current);
+	mutex_init(&r->export_lock);
+	INIT_LIST_HEAD(&r->attachments);
+	return r;
+}
+
+void udma_region_free(struct userdma_region *r)
+{
+	mutex_destroy(&r->export_lock);
+	put_device(r->dev);
+	kfree(r);
 }
 
 struct userdma_region *udma_region_create(struct device *dev,
@@ -59,17 +91,12 @@ struct userdma_region *udma_region_create(struct device *dev,
 	if (ret)
 		return ERR_PTR(ret);
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = udma_region_alloc(UDMA_USER, dev, dir, stats);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	kref_init(&r->ref);
-	r->dev = dev;
-	r->dir = dir;
 	r->uaddr = uaddr;
 	r->length = length;
 	r->npages = DIV_ROUND_UP(offset_in_page(uaddr) + length, PAGE_SIZE);
-	r->stats = stats;
-	r->owner = task_tgid_vnr(current);
 
 	ret = udma_pin(r);
 	if (ret)
@@ -84,7 +111,7 @@ struct userdma_region *udma_region_create(struct device *dev,
 err_unpin:
 	udma_unpin(r);
 err_free:
-	kfree(r);
+	udma_region_free(r);
 	return ERR_PTR(ret);
 }
 
@@ -92,16 +119,78 @@ static void udma_region_release(struct kref *ref)
 {
 	struct userdma_region *r = container_of(ref, struct userdma_region, ref);
 
-	/* unmap first: it copies bounced data back into the pinned pages */
-	udma_unmap(r);
-	udma_unpin(r);
-	udma_stats_add(r->stats, -1, -(long)r->npages, -(s64)r->length);
-	kfree(r);
+	switch (r->kind) {
+	case UDMA_USER:
+		/* unmap first: it copies bounced data back into the pinned pages */
+		if (!r->revoked)
+			udma_unmap(r);
+		udma_unpin(r);
+		udma_stats_add(r->stats, -1, -(long)r->npages, -(s64)r->length);
+		break;
+	case UDMA_CACHED:
+	case UDMA_COHERENT:
+		udma_alloc_free(r);
+		break;
+	case UDMA_IMPORT:
+		udma_import_release(r);
+		break;
+	}
+	udma_region_free(r);
 }
 
 void udma_region_put(struct userdma_region *r)
 {
 	kref_put(&r->ref, udma_region_release);
+}
+
+/*
+ * The node's device is going away: its mapping of the region goes now,
+ * while the memory stays for whatever still maps or imports it.  Coherent
+ * memory belongs to the device's DMA allocator and is freed with the last
+ * reference (unbinding leaves the device's DMA ops in place).  The node's
+ * counters go with the node: they are settled here and not touched again.
+ */
+static void udma_region_revoke(struct userdma_region *r)
+{
+	struct userdma_stats *stats;
+
+	mutex_lock(&r->export_lock);
+	if (!r->revoked && (r->kind == UDMA_USER || r->kind == UDMA_CACHED))
+		udma_unmap(r);
+	r->revoked = true;
+	stats = r->stats;
+	r->stats = NULL;
+	mutex_unlock(&r->export_lock);
+	if (!stats)
+		return;
+
+	udma_stats_add(stats, -1, r->kind == UDMA_USER ? -(long)r->npages : 0,
+		       -(s64)r->length);
+	if (r->kind == UDMA_CACHED || r->kind == UDMA_COHERENT)
+		atomic_long_sub(r->npages, &stats->allocated_pages);
+	else if (r->kind == UDMA_IMPORT)
+		atomic_long_dec(&stats->imported);
+}
+
+/*
+ * A handle lets go of its region: the dma-buf it kept for mmap and EXPORT
+ * is dropped (open files and mappings of it hold their own reference).
+ * revoke: the node is going away, and the device's mapping with it.
+ */
+void udma_handle_put(struct userdma_region *r, bool revoke)
+{
+	struct dma_buf *dmabuf;
+
+	mutex_lock(&r->export_lock);
+	dmabuf = r->dmabuf;
+	r->dmabuf = NULL;
+	r->disowned = true;
+	mutex_unlock(&r->export_lock);
+	if (dmabuf)
+		dma_buf_put(dmabuf);
+	if (revoke)
+		udma_region_revoke(r);
+	udma_region_put(r);
 }
 
 struct userdma_region *userdma_register(struct device *dev, unsigned long uaddr,

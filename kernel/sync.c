@@ -64,6 +64,9 @@ int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu)
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end) || end > r->length)
 		return -ERANGE;
+	/* coherent memory needs no maintenance; a revoked mapping has none */
+	if (r->kind == UDMA_COHERENT || r->revoked)
+		return 0;
 
 	for (i = udma_seg_index(r, offset); length; i++) {
 		const struct userdma_seg *seg = &r->segs[i];

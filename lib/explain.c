@@ -417,3 +417,104 @@ int udl_explain_completions(const struct userdma *u, int err)
 	}
 	return explain_common(u, err, "completions");
 }
+
+/* Buffers (buffer.c) */
+
+int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
+		      unsigned int flags, unsigned int direction)
+{
+	int contiguous = !!(flags & USERDMA_ALLOC_CONTIGUOUS);
+	const char *kind = flags & USERDMA_ALLOC_COHERENT ? "coherent" : "cached";
+	char len[32], max[32];
+
+	udl_size(length, len, sizeof(len));
+	switch (-err) {
+	case EINVAL:
+		if (!length)
+			return udl_fail(err, "alloc", "length 0 is not allowed");
+		if (flags & ~USERDMA_ALLOC_FLAGS)
+			return udl_fail(err, "alloc", "unknown flags 0x%x (known: USERDMA_ALLOC_COHERENT, USERDMA_ALLOC_CONTIGUOUS)",
+					flags & ~USERDMA_ALLOC_FLAGS);
+		if (direction < USERDMA_DIR_TO_DEVICE ||
+		    direction > USERDMA_DIR_BIDIRECTIONAL)
+			return udl_fail(err, "alloc", "direction %u is not one of USERDMA_DIR_TO_DEVICE (1), _FROM_DEVICE (2), _BIDIRECTIONAL (3)",
+					direction);
+		break;
+	case E2BIG:
+		udl_size(u->info.max_region_bytes, max, sizeof(max));
+		return udl_fail(err, "alloc", "%s is longer than the module allows (max_region_mb: %s)",
+				len, max);
+	case ENOMEM:
+		if (contiguous)
+			return udl_fail(err, "alloc", "no physically contiguous block of %s is free (the page allocator's largest is 4 MiB on x86; larger needs a CMA area, cma= on the kernel command line), or the locked-memory limit (ulimit -l) is too small",
+					len);
+		return udl_fail(err, "alloc", "the kernel could not allocate or map %s of %s memory for %s, or it exceeds the locked-memory limit (ulimit -l)",
+				len, kind, u->info.device);
+	case EIO:
+		return udl_fail(err, "alloc", "%s of %s memory could not be mapped for %s: without an IOMMU the device's DMA mask does not reach the pages (use USERDMA_ALLOC_COHERENT, which allocates below the mask)",
+				len, kind, u->info.device);
+	case ENOSPC:
+		return udl_fail(err, "alloc", "this open file already holds %u handles (max_regions)",
+				u->info.max_regions);
+	}
+	return explain_common(u, err, "alloc");
+}
+
+int udl_explain_export(const struct userdma *u, int err, uint32_t handle)
+{
+	switch (-err) {
+	case ENOENT:
+		return udl_fail(err, "export", "handle %u is not live on this open file",
+				handle);
+	case EINVAL:
+		return udl_fail(err, "export", "handle %u cannot be exported: it is an imported dma-buf (share the exporter's fd), or a registration that does not start and end on page boundaries, or flags are unknown",
+				handle);
+	case EMFILE:
+		return udl_fail(err, "export", "this process has no free file descriptor for the dma-buf");
+	}
+	return explain_common(u, err, "export");
+}
+
+int udl_explain_import(const struct userdma *u, int err, int fd,
+		       unsigned int direction)
+{
+	switch (-err) {
+	case EBADF:
+		return udl_fail(err, "import", "fd %d is not an open file descriptor",
+				fd);
+	case EINVAL:
+		if (direction < USERDMA_DIR_TO_DEVICE ||
+		    direction > USERDMA_DIR_BIDIRECTIONAL)
+			return udl_fail(err, "import", "direction %u is not one of USERDMA_DIR_TO_DEVICE (1), _FROM_DEVICE (2), _BIDIRECTIONAL (3)",
+					direction);
+		return udl_fail(err, "import", "fd %d is not a dma-buf", fd);
+	case EIO:
+		return udl_fail(err, "import", "the dma-buf could not be mapped for %s: the device's DMA mask is too narrow without an IOMMU, or the exporter mapped less than its size",
+				u->info.device);
+	case E2BIG:
+		return udl_fail(err, "import", "the dma-buf is longer than the module allows (max_region_mb)");
+	case ENOMEM:
+		return udl_fail(err, "import", "the exporter or the kernel ran out of memory, IOVA space or bounce buffers mapping the dma-buf for %s",
+				u->info.device);
+	case ENOSPC:
+		return udl_fail(err, "import", "this open file already holds %u handles (max_regions)",
+				u->info.max_regions);
+	}
+	return explain_common(u, err, "import");
+}
+
+int udl_explain_mmap(const struct userdma *u, int err, uint32_t handle,
+		     uint64_t length)
+{
+	char len[32];
+
+	udl_size(length, len, sizeof(len));
+	switch (-err) {
+	case ENXIO:
+		return udl_fail(err, "alloc", "handle %u is not an allocated buffer of %s or longer on this open file",
+				handle, len);
+	case ENOMEM:
+		return udl_fail(err, "alloc", "no address space left to map %s", len);
+	}
+	return explain_common(u, err, "alloc");
+}

@@ -46,6 +46,13 @@ int udl_explain_segments(const struct userdma *u, int err, uint32_t handle,
 int udl_explain_sync(const struct userdma *u, int err, const char *op,
 		     uint32_t handle, uint64_t offset, uint64_t length);
 int udl_explain_unregister(const struct userdma *u, int err, uint32_t handle);
+int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
+		      unsigned int flags, unsigned int direction);
+int udl_explain_mmap(const struct userdma *u, int err, uint32_t handle,
+		     uint64_t length);
+int udl_explain_export(const struct userdma *u, int err, uint32_t handle);
+int udl_explain_import(const struct userdma *u, int err, int fd,
+		       unsigned int direction);
 
 /* Which end of a transfer the kernel refused, when the library found out. */
 #define UDL_END_UNKNOWN	0

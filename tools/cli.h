@@ -55,6 +55,7 @@ int node_pci_ids(const char *node, unsigned int *vendor, unsigned int *device);
 void node_debugfs_table(const char *node, char *path, size_t size);
 
 /* The commands: argc/argv start at the command's name. */
+int cmd_alloc(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -17,8 +17,9 @@ static void help(void)
 	printf("Usage: userdma list [NODE]\n"
 	       "Show the live registrations of every node, or of NODE: the totals from\n"
 	       "/sys/class/userdma/NODE/ and, when debugfs is mounted (and readable: root),\n"
-	       "one line per region from /sys/kernel/debug/userdma/NODE/regions:\n"
-	       "handle, registering process, address, length, direction, segments.\n"
+	       "one line per handle from /sys/kernel/debug/userdma/NODE/regions\n"
+	       "(kind: user registration, cached or coherent buffer, import):\n"
+	       "handle, owning process, address, length, direction, segments, kind.\n"
 	       "Handles are per open file: two files of one node may show the same one.\n\n"
 	       "  -h, --help   this help\n");
 }
@@ -35,13 +36,16 @@ static const char *table_unavailable(int err)
 	return strerror(-err);
 }
 
-/* Rows as the module writes them: handle pid addr length direction segs. */
+/*
+ * Rows as the module writes them: handle pid addr length direction segs
+ * kind (older modules have no kind: "user").
+ */
 static int print_table(const char *path)
 {
-	char line[256], dir[32];
+	char line[256], dir[32], kind[16];
 	unsigned long long addr, len;
 	unsigned int handle, segs;
-	int pid, rows = 0;
+	int pid, rows = 0, n;
 	FILE *f;
 
 	f = fopen(path, "re");
@@ -51,12 +55,15 @@ static int print_table(const char *path)
 		if (!strncmp(line, "handle ", 7))
 			continue;
 		if (!rows++)
-			printf("  %8s %8s %18s %14s %-14s %8s\n", "handle", "pid",
-			       "address", "length", "direction", "segments");
-		if (sscanf(line, "%u %d %llx %llu %31s %u", &handle, &pid,
-			   &addr, &len, dir, &segs) == 6)
-			printf("  %8u %8d %#18llx %14llu %-14s %8u\n", handle,
-			       pid, addr, len, dir, segs);
+			printf("  %8s %8s %18s %14s %-14s %8s %s\n", "handle",
+			       "pid", "address", "length", "direction",
+			       "segments", "kind");
+		strcpy(kind, "user");
+		n = sscanf(line, "%u %d %llx %llu %31s %u %15s", &handle, &pid,
+			   &addr, &len, dir, &segs, kind);
+		if (n >= 6)
+			printf("  %8u %8d %#18llx %14llu %-14s %8u %s\n", handle,
+			       pid, addr, len, dir, segs, kind);
 		else
 			printf("  %s", line);
 	}
@@ -66,7 +73,7 @@ static int print_table(const char *path)
 
 static int list_node(const char *node)
 {
-	uint64_t regions, pages, bytes;
+	uint64_t regions, pages, bytes, alloc, imported, exported;
 	char dev[128], path[256], human[32];
 	int ret;
 
@@ -85,6 +92,15 @@ static int list_node(const char *node)
 	printf("%s (%s): %" PRIu64 " region%s, %" PRIu64 " pinned page%s, %s mapped\n",
 	       node, dev, regions, regions == 1 ? "" : "s", pages,
 	       pages == 1 ? "" : "s", fmt_size(bytes, human, sizeof(human)));
+	/* counters of buffers, imports and exports (modules since ALLOC) */
+	if (!node_counter(node, "allocated_pages", &alloc) &&
+	    !node_counter(node, "imported", &imported) &&
+	    !node_counter(node, "exported", &exported))
+		printf("  buffers: %" PRIu64 " allocated page%s, %" PRIu64
+		       " imported dma-buf%s, %" PRIu64 " exported dma-buf%s open\n",
+		       alloc, alloc == 1 ? "" : "s", imported,
+		       imported == 1 ? "" : "s", exported,
+		       exported == 1 ? "" : "s");
 
 	node_debugfs_table(node, path, sizeof(path));
 	ret = print_table(path);

@@ -19,6 +19,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "alloc", cmd_alloc, "allocate a DMA buffer, map it, show its segments" },
 	{ "copy", cmd_copy, "copy user memory through a DMA engine channel, check it, time it" },
 	{ "info", cmd_info, "describe each node: device, IOMMU, DMA mask, limits" },
 	{ "list", cmd_list, "show the live registrations of each node" },

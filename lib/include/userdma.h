@@ -110,6 +110,43 @@ int userdma_completions(struct userdma *u, struct userdma_completion *out,
 /* "DONE", "FAULT", "TIMEOUT", "CANCELLED", "ERROR" or "UNKNOWN". */
 const char *userdma_xfer_status_name(uint32_t status);
 
+/*
+ * Driver-allocated buffers (since 0.3).  flags: 0 for cached memory (SYNC
+ * around device accesses, as for registrations), USERDMA_ALLOC_COHERENT
+ * for memory that needs no sync; | USERDMA_ALLOC_CONTIGUOUS for one
+ * physically contiguous block.  The length is rounded up to whole pages
+ * (*alloc_length, if not NULL, gets it).  With addr not NULL the whole
+ * buffer is mapped (shared, read/write) and *addr is where; the buffer's
+ * own mmap offset is userdma_mmap_offset(handle).
+ */
+int userdma_alloc(struct userdma *u, size_t length, unsigned int flags,
+		  unsigned int direction, uint32_t *handle, void **addr,
+		  size_t *alloc_length);
+/*
+ * Unmap addr (if not NULL; length as passed to userdma_alloc) and release
+ * the handle.  The memory is freed once no mapping or dma-buf uses it.
+ */
+int userdma_free(struct userdma *u, uint32_t handle, void *addr,
+		 size_t length);
+static inline uint64_t userdma_mmap_offset(uint32_t handle)
+{
+	return (uint64_t)handle << USERDMA_MMAP_SHIFT;
+}
+
+/*
+ * A dma-buf of a handle (an allocated buffer, or a page-aligned
+ * registration) for other drivers to import; *fd gets it.  flags:
+ * USERDMA_EXPORT_CLOEXEC or 0.
+ */
+int userdma_export(struct userdma *u, uint32_t handle, unsigned int flags,
+		   int *fd);
+/*
+ * Map another exporter's dma-buf for this node's device, as a handle for
+ * segments, sync and transfers.  length and nr_segments may be NULL.
+ */
+int userdma_import(struct userdma *u, int dmabuf_fd, unsigned int direction,
+		   uint32_t *handle, uint64_t *length, uint32_t *nr_segments);
+
 /* Message for a negative errno returned by this library. */
 const char *userdma_strerror(int err);
 /* Detail of the calling thread's last failure, or "" if none. */

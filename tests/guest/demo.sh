@@ -47,6 +47,11 @@ main() {
 	copy_edu=0
 	userdma copy -e edu -s 64K || copy_edu=$?
 
+	step "userdma alloc 4M; userdma alloc --coherent --contiguous 1M   (driver-allocated buffers, mapped into this process)"
+	alloc=0
+	userdma alloc 4M || alloc=$?
+	userdma alloc --coherent --contiguous 1M || alloc=$?
+
 	step "kernel log during the demo"
 	dmesg -c >/tmp/demo.dmesg
 	if [ -s /tmp/demo.dmesg ]; then tail -n 20 /tmp/demo.dmesg; else echo "(nothing)"; fi
@@ -56,6 +61,8 @@ main() {
 		verdict "FAIL (userdma copy -e sw exited with status $copy_sw)"
 	elif [ "$copy_edu" -ne 0 ]; then
 		verdict "FAIL (userdma copy -e edu exited with status $copy_edu)"
+	elif [ "$alloc" -ne 0 ]; then
+		verdict "FAIL (userdma alloc exited with status $alloc)"
 	elif grep -q -E 'WARNING:|BUG:|Oops|Call Trace|DMAR: DRHD: handling fault|DMAR: \[DMA' /tmp/demo.dmesg; then
 		verdict "FAIL (the kernel complained, see its log above)"
 	else

@@ -88,7 +88,11 @@ guest_args() {
 	# no_timer_check: on a loaded host TCG can be too slow for the kernel's
 	# IO-APIC timer probe, and 6.1 then panics at boot ("timer doesn't work
 	# through Interrupt-remapped IO-APIC"); seen with two guests at once.
-	KERNEL_APPEND="console=ttyS0 quiet panic=-1 no_timer_check"
+	# watchdog_thresh=60: a vCPU thread the host does not run for a while
+	# (two guests and other work on two cores) comes back to a clock that
+	# moved on, and the soft-lockup detector's 20 s default then reported
+	# a lockup in a plain page copy; 120 s still catches a real one.
+	KERNEL_APPEND="console=ttyS0 quiet panic=-1 no_timer_check watchdog_thresh=60"
 	case $config in
 	strict)  QEMU_ARGS+=(-device intel-iommu,intremap=on)
 		 KERNEL_APPEND+=" intel_iommu=on iommu.strict=1" ;;

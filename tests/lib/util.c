@@ -567,7 +567,19 @@ int node_stats(const char *node, struct node_stats *st)
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/class/userdma/%s/mapped_bytes", node);
-	return read_ll(path, &st->mapped_bytes);
+	ret = read_ll(path, &st->mapped_bytes);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/class/userdma/%s/allocated_pages", node);
+	ret = read_ll(path, &st->allocated_pages);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/class/userdma/%s/imported", node);
+	ret = read_ll(path, &st->imported);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/class/userdma/%s/exported", node);
+	return read_ll(path, &st->exported);
 }
 
 long long proc_status_kb(pid_t pid, const char *key)
@@ -612,6 +624,17 @@ int snap_check(const char *node, const struct snap *base, long long regions,
 	if (!base->valid || !now.valid) {
 		snprintf(why, whylen, "cannot read /sys/class/userdma/%s counters",
 			 node);
+		return 0;
+	}
+	/* buffers, imports and exports are checked by buffer_stats_ok() */
+	if (now.st.allocated_pages != base->st.allocated_pages ||
+	    now.st.imported != base->st.imported ||
+	    now.st.exported != base->st.exported) {
+		snprintf(why, whylen,
+			 "%s counters allocated_pages/imported/exported: %lld/%lld/%lld, expected %lld/%lld/%lld",
+			 node, now.st.allocated_pages, now.st.imported,
+			 now.st.exported, base->st.allocated_pages,
+			 base->st.imported, base->st.exported);
 		return 0;
 	}
 	if (now.st.regions != base->st.regions + regions ||
@@ -683,7 +706,10 @@ int wait_node_stats(const char *node, const struct node_stats *want, int ms,
 			*last = st;
 		if (st.regions == want->regions &&
 		    st.pinned_pages == want->pinned_pages &&
-		    st.mapped_bytes == want->mapped_bytes)
+		    st.mapped_bytes == want->mapped_bytes &&
+		    st.allocated_pages == want->allocated_pages &&
+		    st.imported == want->imported &&
+		    st.exported == want->exported)
 			return 1;
 		if (now_s() >= end)
 			return 0;

@@ -126,6 +126,7 @@ void node_info_or_bail(int fd, struct userdma_info *info);
 
 struct node_stats {
 	long long regions, pinned_pages, mapped_bytes;
+	long long allocated_pages, imported, exported;
 };
 int node_stats(const char *node, struct node_stats *st);
 
@@ -142,8 +143,9 @@ struct snap {
 };
 void snap_take(const char *node, struct snap *s);
 /*
- * Compare now against base + expected deltas; describe the first
- * difference in why.  Returns 1 when equal.
+ * Compare now against base + expected deltas (allocated_pages, imported
+ * and exported must not move); describe the first difference in why.
+ * Returns 1 when equal.
  */
 int snap_check(const char *node, const struct snap *base, long long regions,
 	       long long pages, long long bytes, long long vmpin_kb, char *why,

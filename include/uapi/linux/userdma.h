@@ -213,6 +213,72 @@ struct userdma_wait {
 #define USERDMA_WAIT_SIZE_VER0		56
 
 /*
+ * Driver-allocated buffers.  ALLOC gets memory for the node's device and a
+ * handle that works like a registration's (SEGMENTS, SYNC, transfers,
+ * EXPORT); mmap() of the node at mmap_offset maps it.  Memory is freed once
+ * the handle, every mapping and every exported dma-buf are gone.
+ *
+ * Cached buffers (the default) are ordinary pages the CPU caches, mapped
+ * for the device as a streaming mapping: SYNC around every device access,
+ * as with a registration.  Their mappings are real pages, so O_DIRECT and
+ * other subsystems can use them.  Coherent buffers come from the DMA API's
+ * coherent allocator: no SYNC needed, mapped as a PFN range.
+ */
+#define USERDMA_ALLOC_COHERENT		(1u << 0) /* dma_alloc_coherent() memory */
+#define USERDMA_ALLOC_CONTIGUOUS	(1u << 1) /* one physically contiguous block */
+#define USERDMA_ALLOC_FLAGS		(USERDMA_ALLOC_COHERENT | USERDMA_ALLOC_CONTIGUOUS)
+
+/* Offsets for mmap(): one window of 2^USERDMA_MMAP_SHIFT bytes per handle. */
+#define USERDMA_MMAP_SHIFT		40
+
+struct userdma_alloc {
+	__u32 size;
+	__u32 flags;			/* in: USERDMA_ALLOC_* */
+	__aligned_u64 length;		/* in: bytes, at least 1; out: rounded up to pages */
+	__u32 direction;		/* in: USERDMA_DIR_* */
+	__u32 handle;			/* out: never 0 */
+	__u32 nr_segments;		/* out: DMA segments of the buffer */
+	__u32 reserved;			/* must be 0 */
+	__aligned_u64 mmap_offset;	/* out: offset to pass to mmap() */
+};
+
+#define USERDMA_ALLOC_SIZE_VER0		40
+
+/*
+ * Export a handle as a dma-buf file descriptor, for other drivers (DRM,
+ * V4L2, ...) to import.  Registrations must be page aligned.  The dma-buf
+ * keeps the memory alive after the handle is gone; DMA_BUF_IOCTL_SYNC on
+ * it syncs this device's mapping and every importer's.
+ */
+#define USERDMA_EXPORT_CLOEXEC		(1u << 0) /* O_CLOEXEC on the new fd */
+
+struct userdma_export {
+	__u32 size;
+	__u32 flags;			/* in: USERDMA_EXPORT_* */
+	__u32 handle;			/* in */
+	__s32 fd;			/* out: the dma-buf */
+};
+
+#define USERDMA_EXPORT_SIZE_VER0	16
+
+/*
+ * Import a dma-buf from another exporter: it is attached to and mapped
+ * for the node's device, and gets a handle for SEGMENTS, SYNC (of this
+ * device's mapping) and transfers.  The CPU view stays the exporter's.
+ */
+struct userdma_import {
+	__u32 size;
+	__u32 flags;			/* in: must be 0 */
+	__s32 fd;			/* in: a dma-buf */
+	__u32 direction;		/* in: USERDMA_DIR_* */
+	__aligned_u64 length;		/* out: the dma-buf's size */
+	__u32 handle;			/* out: never 0 */
+	__u32 nr_segments;		/* out */
+};
+
+#define USERDMA_IMPORT_SIZE_VER0	32
+
+/*
  * The ioctl numbers carry no size: the struct's own size field says which
  * layout the caller passed, so growing a struct never changes its number.
  */
@@ -226,5 +292,8 @@ struct userdma_wait {
 #define USERDMA_IOC_CHANNEL	_IO(USERDMA_IOC_MAGIC, 0x05)
 #define USERDMA_IOC_SUBMIT	_IO(USERDMA_IOC_MAGIC, 0x06)
 #define USERDMA_IOC_WAIT	_IO(USERDMA_IOC_MAGIC, 0x07)
+#define USERDMA_IOC_ALLOC	_IO(USERDMA_IOC_MAGIC, 0x08)
+#define USERDMA_IOC_EXPORT	_IO(USERDMA_IOC_MAGIC, 0x09)
+#define USERDMA_IOC_IMPORT	_IO(USERDMA_IOC_MAGIC, 0x0a)
 
 #endif /* _UAPI_LINUX_USERDMA_H */

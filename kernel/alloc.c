@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffers the driver allocates for user space (ALLOC), the other half of
+ * sharing memory with a device.
+ *
+ * Cached buffers are ordinary zeroed pages, mapped for the device as a
+ * streaming mapping exactly like pinned user pages (map.c), so SYNC and
+ * bounce buffering behave the same and a forgotten sync shows.  Each page
+ * has its own reference count (high-order blocks are split), so mmap()
+ * inserts real pages that O_DIRECT and other drivers can pin in turn.
+ *
+ * Coherent buffers come from dma_alloc_coherent(): no sync, but they can
+ * only be mapped to user space as a PFN range.
+ *
+ * Both are charged to the caller's locked memory, as pinned pages are.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <uapi/linux/userdma.h>
+
+#include "region.h"
+
+/*
+ * Largest block tried for a non-contiguous buffer: a 2 MiB block keeps the
+ * scatterlist short without asking the allocator to compact much.
+ */
+#define UDMA_ALLOC_MAX_ORDER	9
+
+static gfp_t udma_alloc_gfp(struct device *dev)
+{
+	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT | __GFP_NOWARN;
+
+	/* without an IOMMU a 32-bit device must get pages it can address */
+	if (udma_reach_limited(dev) && dma_get_mask(dev) >= DMA_BIT_MASK(32))
+		gfp = (gfp & ~__GFP_HIGHMEM) | GFP_DMA32;
+	return gfp;
+}
+
+/* One block of 2^order pages, split so each page stands on its own. */
+static int udma_alloc_block(struct userdma_region *r, unsigned long at,
+			    unsigned int order, gfp_t gfp)
+{
+	unsigned long i, n = 1UL << order;
+	struct page *page;
+
+	page = alloc_pages(gfp | (order ? __GFP_NORETRY : 0), order);
+	if (!page)
+		return -ENOMEM;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < n; i++) {
+		if (at + i < r->npages)
+			r->pages[at + i] = page + i;
+		else
+			__free_page(page + i);	/* the rounding of a contiguous block */
+	}
+	return 0;
+}
+
+static void udma_free_pages(struct userdma_region *r, unsigned long n)
+{
+	while (n)
+		__free_page(r->pages[--n]);
+}
+
+static int udma_alloc_pages(struct userdma_region *r, bool contiguous)
+{
+	gfp_t gfp = udma_alloc_gfp(r->dev);
+	unsigned long done = 0;
+	unsigned int order;
+	int ret;
+
+	if (contiguous) {
+		/* beyond the buddy allocator's largest block this fails quietly */
+		return udma_alloc_block(r, 0, order_base_2(r->npages),
+					gfp | __GFP_RETRY_MAYFAIL);
+	}
+
+	order = min_t(unsigned int, UDMA_ALLOC_MAX_ORDER, ilog2(r->npages));
+	while (done < r->npages) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_free;
+		}
+		while ((1UL << order) > r->npages - done)
+			order--;
+		ret = udma_alloc_block(r, done, order, gfp);
+		if (ret && order) {
+			order--;	/* memory is fragmented: smaller blocks */
+			continue;
+		}
+		if (ret)
+			goto err_free;
+		done += 1UL << order;
+	}
+	return 0;
+
+err_free:
+	udma_free_pages(r, done);
+	return ret;
+}
+
+static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
+{
+	int ret;
+
+	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
+				  GFP_KERNEL_ACCOUNT);
+	if (!r->pages)
+		return -ENOMEM;
+	ret = udma_alloc_pages(r, contiguous);
+	if (ret)
+		goto err_free_array;
+	ret = udma_map(r);
+	if (ret)
+		goto err_free_pages;
+	return 0;
+
+err_free_pages:
+	udma_free_pages(r, r->npages);
+err_free_array:
+	kvfree(r->pages);
+	r->pages = NULL;
+	return ret;
+}
+
+static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
+{
+	r->dma_attrs = contiguous ? DMA_ATTR_FORCE_CONTIGUOUS : 0;
+	r->cpu_addr = dma_alloc_attrs(r->dev, r->length, &r->dma_handle,
+				      GFP_KERNEL | __GFP_NOWARN, r->dma_attrs);
+	if (!r->cpu_addr)
+		return -ENOMEM;
+
+	r->segs = kvmalloc_array(1, sizeof(*r->segs), GFP_KERNEL_ACCOUNT);
+	if (!r->segs) {
+		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
+			       r->dma_attrs);
+		return -ENOMEM;
+	}
+	r->segs[0].addr = r->dma_handle;
+	r->segs[0].offset = 0;
+	r->segs[0].length = r->length;
+	r->nr_segs = 1;
+	return 0;
+}
+
+struct userdma_region *udma_alloc_create(struct device *dev, u64 length,
+					 u32 flags, enum dma_data_direction dir,
+					 struct userdma_stats *stats)
+{
+	bool coherent = flags & USERDMA_ALLOC_COHERENT;
+	bool contiguous = flags & USERDMA_ALLOC_CONTIGUOUS;
+	struct userdma_region *r;
+	int ret;
+
+	if (!udma_dir_valid(dir) || (flags & ~USERDMA_ALLOC_FLAGS) || !length)
+		return ERR_PTR(-EINVAL);
+	if (length > (u64)udma_max_region_mb << 20)
+		return ERR_PTR(-E2BIG);
+
+	r = udma_region_alloc(coherent ? UDMA_COHERENT : UDMA_CACHED, dev, dir,
+			      stats);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->length = PAGE_ALIGN(length);
+	r->npages = r->length >> PAGE_SHIFT;
+
+	ret = udma_charge(r);
+	if (ret)
+		goto err_free;
+	if (coherent)
+		ret = udma_alloc_coherent(r, contiguous);
+	else
+		ret = udma_alloc_cached(r, contiguous);
+	if (ret)
+		goto err_uncharge;
+
+	udma_stats_add(stats, 1, 0, r->length);
+	if (stats)
+		atomic_long_add(r->npages, &stats->allocated_pages);
+	return r;
+
+err_uncharge:
+	udma_uncharge(r);
+err_free:
+	udma_region_free(r);
+	return ERR_PTR(ret);
+}
+
+void udma_alloc_free(struct userdma_region *r)
+{
+	if (r->kind == UDMA_COHERENT) {
+		kvfree(r->segs);
+		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
+			       r->dma_attrs);
+	} else {
+		if (!r->revoked)
+			udma_unmap(r);
+		udma_free_pages(r, r->npages);
+		kvfree(r->pages);
+	}
+	udma_uncharge(r);
+	udma_stats_add(r->stats, -1, 0, -(s64)r->length);
+	if (r->stats)
+		atomic_long_sub(r->npages, &r->stats->allocated_pages);
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The buffer ioctls (ALLOC, EXPORT, IMPORT) and mmap() of the node.  Like
+ * REGISTER, ALLOC and IMPORT reserve the handle before acquiring anything
+ * and publish it only once the reply reached the caller.
+ */
+#include <linux/dma-buf.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <uapi/linux/userdma.h>
+
+#include "node.h"
+
+#define UDMA_MMAP_PGSHIFT	(USERDMA_MMAP_SHIFT - PAGE_SHIFT)
+
+static int udma_handle_reserve(struct userdma_file *uf, u32 *handle)
+{
+	int ret;
+
+	ret = xa_alloc(&uf->regions, handle, NULL,
+		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
+	return ret == -EBUSY ? -ENOSPC : ret;
+}
+
+int udma_ioctl_alloc(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_alloc cmd;
+	struct userdma_region *r;
+	enum dma_data_direction dir;
+	u32 handle, usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_ALLOC_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if ((cmd.flags & ~USERDMA_ALLOC_FLAGS) || cmd.reserved || !cmd.length)
+		return -EINVAL;
+	dir = udma_dir(cmd.direction);
+	if (dir == DMA_NONE)
+		return -EINVAL;
+	/* a window per handle: longer buffers could not be told apart */
+	if (cmd.length > (1ULL << USERDMA_MMAP_SHIFT))
+		return -E2BIG;
+
+	ret = udma_handle_reserve(uf, &handle);
+	if (ret)
+		return ret;
+	r = udma_alloc_create(uf->node->dma_dev, cmd.length, cmd.flags, dir,
+			      &uf->node->stats);
+	if (IS_ERR(r)) {
+		ret = PTR_ERR(r);
+		goto err_release_handle;
+	}
+
+	cmd.length = r->length;
+	cmd.handle = handle;
+	cmd.nr_segments = r->nr_segs;
+	cmd.mmap_offset = (u64)handle << USERDMA_MMAP_SHIFT;
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+	if (ret)
+		goto err_put;
+	xa_store(&uf->regions, handle, r, GFP_KERNEL);
+	return 0;
+
+err_put:
+	udma_region_put(r);
+err_release_handle:
+	xa_release(&uf->regions, handle);
+	return ret;
+}
+
+int udma_ioctl_import(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_import cmd;
+	struct userdma_region *r;
+	enum dma_data_direction dir;
+	u32 handle, usize;
+	int ret;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_IMPORT_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags)
+		return -EINVAL;
+	dir = udma_dir(cmd.direction);
+	if (dir == DMA_NONE)
+		return -EINVAL;
+
+	ret = udma_handle_reserve(uf, &handle);
+	if (ret)
+		return ret;
+	r = udma_import_create(uf->node->dma_dev, cmd.fd, dir,
+			       &uf->node->stats);
+	if (IS_ERR(r)) {
+		ret = PTR_ERR(r);
+		goto err_release_handle;
+	}
+
+	cmd.length = r->length;
+	cmd.handle = handle;
+	cmd.nr_segments = r->nr_segs;
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+	if (ret)
+		goto err_put;
+	xa_store(&uf->regions, handle, r, GFP_KERNEL);
+	return 0;
+
+err_put:
+	udma_region_put(r);
+err_release_handle:
+	xa_release(&uf->regions, handle);
+	return ret;
+}
+
+int udma_ioctl_export(struct userdma_file *uf, void __user *arg)
+{
+	struct userdma_export cmd;
+	struct userdma_region *r;
+	struct dma_buf *dmabuf;
+	u32 usize;
+	int ret, fd;
+
+	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_EXPORT_SIZE_VER0, arg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags & ~USERDMA_EXPORT_CLOEXEC)
+		return -EINVAL;
+
+	r = udma_lookup(uf, cmd.handle);
+	if (!r)
+		return -ENOENT;
+	dmabuf = udma_export_get(r);
+	udma_region_put(r);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	/* the fd goes live only once the caller has been told its number */
+	fd = get_unused_fd_flags(O_RDWR |
+				 (cmd.flags & USERDMA_EXPORT_CLOEXEC ? O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = fd;
+		goto err_put;
+	}
+	cmd.fd = fd;
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+	if (ret)
+		goto err_put_fd;
+	fd_install(fd, dmabuf->file);
+	return 0;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/*
+ * mmap() of the node maps an allocated buffer: the offset's high bits name
+ * the handle, the rest is the offset within the buffer.
+ */
+int udma_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct userdma_file *uf = file->private_data;
+	unsigned long handle = vma->vm_pgoff >> UDMA_MMAP_PGSHIFT;
+	unsigned long pgoff = vma->vm_pgoff & ((1UL << UDMA_MMAP_PGSHIFT) - 1);
+	struct userdma_region *r = NULL;
+	int ret;
+
+	down_read(&uf->node->gone_lock);
+	if (uf->node->gone) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = -ENXIO;
+	if (handle > U32_MAX)
+		goto out;
+	r = udma_lookup(uf, handle);
+	if (!r || (r->kind != UDMA_CACHED && r->kind != UDMA_COHERENT))
+		goto out;
+	if (pgoff >= r->npages || vma_pages(vma) > r->npages - pgoff)
+		goto out;
+	ret = udma_export_mmap(r, vma, pgoff);
+out:
+	if (r)
+		udma_region_put(r);
+	up_read(&uf->node->gone_lock);
+	return ret;
+}
