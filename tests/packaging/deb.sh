@@ -48,8 +48,24 @@ has() {
 	done
 }
 
+# The package version follows the library's, and every exported symbol
+# (lib/libuserdma.map) is in the symbols file with its version node.
+meta_ok() {
+	local cl sym node missing=0
+	cl=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
+	[ "$cl" = "$ver" ] || { echo "debian/changelog is at $cl, lib/Makefile at $ver"; missing=1; }
+	while read -r sym node; do
+		grep -q "^ $sym@$node " "$TOP/debian/libuserdma0.symbols" ||
+			{ echo "not in debian/libuserdma0.symbols: $sym@$node"; missing=1; }
+	done < <(awk '/^LIBUSERDMA_[0-9.]+ *\{/ { node = $1 }
+		/^\t\tuserdma_/ { s = $1; sub(/;/, "", s); print s, node }' "$TOP/lib/libuserdma.map")
+	[ "$missing" -eq 0 ]
+}
+
 main() {
 	local key dir accepted tag
+	check "deb: debian/changelog version is the library's $ver; the symbols file lists every exported symbol" \
+		"$PKG_WORK/deb-meta.log" meta_ok
 	key=$(stage_source)
 	dir=$cache/$key
 	if [ -f "$dir/lintian.txt" ]; then
