@@ -120,9 +120,11 @@ static void udma_dmabuf_unmap(struct dma_buf_attachment *attach,
 }
 
 /*
- * CPU access through the dma-buf: the node's own streaming mapping and
- * every importer's are synced, so data a device wrote is seen wherever it
- * was bounced.
+ * CPU access through the dma-buf syncs every importer's mapping.  The
+ * node's own mapping is left to SYNC (and to transfers), like a
+ * registration's: syncing it here as well would, with bounce buffers,
+ * copy an idle mapping's stale slots over what an importer wrote through
+ * vmap or the CPU wrote through a mapping.
  */
 static int udma_dmabuf_cpu_access(struct dma_buf *dmabuf,
 				  enum dma_data_direction dir, bool for_cpu)
@@ -131,8 +133,6 @@ static int udma_dmabuf_cpu_access(struct dma_buf *dmabuf,
 	struct udma_attachment *a;
 
 	mutex_lock(&r->export_lock);
-	if (!r->revoked && r->kind != UDMA_COHERENT)
-		udma_sync(r, 0, r->length, for_cpu);
 	list_for_each_entry(a, &r->attachments, link) {
 		if (!a->sgt)
 			continue;

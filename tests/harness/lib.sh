@@ -40,11 +40,62 @@ build_example() {
 	bash "$TOP/scripts/build-example.sh" "$1"
 }
 
+# Modules of the running kernel the interop tests use (dma-buf importers
+# and exporters other people wrote), packed with their dependencies.
+GUEST_MODULES="vgem vivid"
+
+# Copy the modules named in GUEST_MODULES and their dependency chains from
+# /lib/modules/<kver> into <stage>/lib/udt-modules: <name>.ko, decompressed
+# on the host (busybox insmod may not read .ko.xz), and <name>.deps, the
+# modules to insmod for <name> in order, for the guest's /bin/udt-modprobe.
+# Chains are resolved by modprobe -S <kver> --show-depends; built-in
+# dependencies need nothing.  A module the kernel does not have is left
+# out: the test that wants it reports that.
+stage_guest_modules() {
+	local kver=$1 stage=$2 dir mod line path base
+	dir=$stage/lib/udt-modules
+	mkdir -p "$dir"
+	for mod in $GUEST_MODULES; do
+		if ! line=$(modprobe -S "$kver" --show-depends "$mod" 2>/dev/null); then
+			say "kernel $kver has no module $mod; not packed"
+			continue
+		fi
+		: >"$dir/$mod.deps"
+		while read -r line; do
+			case $line in
+			"insmod "*) ;;
+			*) continue ;;	# "builtin ..." needs nothing
+			esac
+			path=${line#insmod }
+			path=${path%% *}
+			base=${path##*/}
+			base=${base%.xz}
+			base=${base%.zst}
+			base=${base%.gz}
+			base=${base%.ko}
+			if [ ! -f "$dir/$base.ko" ]; then
+				case $path in
+				*.ko.xz) xz -dc "$path" >"$dir/$base.ko" ;;
+				*.ko.zst) zstd -qdc "$path" >"$dir/$base.ko" ;;
+				*.ko.gz) gzip -dc "$path" >"$dir/$base.ko" ;;
+				*) cp "$path" "$dir/$base.ko" ;;
+				esac || die "cannot unpack $path"
+			fi
+			echo "$base" >>"$dir/$mod.deps"
+		done < <(modprobe -S "$kver" --show-depends "$mod")
+	done
+	install -m 755 "$TOP/tests/guest/udt-modprobe" "$stage/bin/udt-modprobe"
+}
+
 # Pack a gzip'd newc initramfs: busybox, /init and the runner scripts, the
 # module, the example driver, the static CLI and test programs if they
-# were built.
+# were built, and the kernel's modules the interop tests load
+# (stage_guest_modules).  The
+# kernel version is the third argument, or else the name of the directory
+# holding the image (build/<kver>/initramfs.cpio.gz).
 pack_initramfs() {
-	local ko=$1 out=$2 stage applet
+	local ko=$1 out=$2 kver=${3:-} stage applet
+	[ -n "$kver" ] || kver=$(basename "$(dirname "$out")")
 	stage=$(dirname "$out")/initramfs-root
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
@@ -69,6 +120,11 @@ pack_initramfs() {
 	fi
 	if [ -d "$TOP/build/guest/tests" ]; then
 		cp -r "$TOP/build/guest/tests" "$stage/tests"
+	fi
+	if [ -d "/lib/modules/$kver" ]; then
+		stage_guest_modules "$kver" "$stage"
+	else
+		say "no /lib/modules/$kver: no kernel modules packed for the interop tests"
 	fi
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$out"

@@ -29,7 +29,7 @@ main() {
 	ko=$(build_module "$kver")
 	build_cli
 	initrd=$TOP/build/$kver/demo-initramfs.cpio.gz
-	pack_initramfs "$ko" "$initrd"
+	pack_initramfs "$ko" "$initrd" "$kver"
 	mkdir -p "$TOP/build/logs"
 	logbase=$TOP/build/logs/demo-$short
 	say "booting $kver (IOMMU strict, edu lane); console log: ${logbase#"$TOP"/}.log"

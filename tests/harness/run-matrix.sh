@@ -227,7 +227,7 @@ build_kernel_lane() {
 		result build fail "build/$short: the example driver failed to build or warned (W=1)" \
 			"$LOGS/build-example-$short.tail"
 	fi
-	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz"
+	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
 	KVER_OF[$short]=$kver
 }
 

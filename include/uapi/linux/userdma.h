@@ -248,7 +248,7 @@ struct userdma_alloc {
  * Export a handle as a dma-buf file descriptor, for other drivers (DRM,
  * V4L2, ...) to import.  Registrations must be page aligned.  The dma-buf
  * keeps the memory alive after the handle is gone; DMA_BUF_IOCTL_SYNC on
- * it syncs this device's mapping and every importer's.
+ * it syncs the importers' mappings (this device's is SYNC's business).
  */
 #define USERDMA_EXPORT_CLOEXEC		(1u << 0) /* O_CLOEXEC on the new fd */
 

@@ -123,9 +123,8 @@ static void export_buffer(uint32_t flags)
 	if (ok(p && q, "%s: node and dma-buf both map it (%s)", mode,
 	       errname(err))) {
 		/*
-		 * CPU access is bracketed by SYNC_START and SYNC_END: with
-		 * bounce buffers START fetches the device's view, so bytes
-		 * written outside a bracket would be overwritten.
+		 * CPU access bracketed by SYNC_START and SYNC_END, as
+		 * importers do; it must not disturb the node's own mapping.
 		 */
 		ret = dmabuf_sync(d1, 1);
 		pattern_fill(p, 64 * KiB, 31, 0);

@@ -54,7 +54,7 @@ static void unknown_ioctls(void)
 		const char *name;
 	} bad[] = {
 		/* the first number after the last command (WAIT, 7) */
-		{ _IO(USERDMA_IOC_MAGIC, 0x08), "_IO(0xDA, 8)" },
+		{ _IO(USERDMA_IOC_MAGIC, 0x0b), "_IO(0xDA, 0x0b)" },
 		{ _IO(USERDMA_IOC_MAGIC, 0x7f), "_IO(0xDA, 0x7f)" },
 		{ _IO(USERDMA_IOC_MAGIC, 0xff), "_IO(0xDA, 0xff)" },
 		{ _IOWR(USERDMA_IOC_MAGIC, 0x01, struct userdma_register),
