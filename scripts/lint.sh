@@ -58,6 +58,10 @@ else
 	tap 1 "lint: checkpatch.pl unavailable (linux-source could not be installed)"
 fi
 
+# every code reference in README.md and docs/ resolves
+bash "$top/scripts/check-doc-refs.sh" >"$log" 2>&1
+tap $? "lint: code references in README.md and docs/ resolve ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
+
 for build in /lib/modules/*/build; do
 	[ -d "$build" ] || continue
 	kver=$(basename "$(dirname "$build")")
