@@ -8,8 +8,12 @@
 #   make check               THE test command: the full VM matrix
 #                            [KERNELS="6.1 6.12"] [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
+#                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]
 #   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
 #                            `userdma copy` through the sw and edu DMA engines
+#   make install             library, headers, pkg-config, CLI, man pages, udev
+#                            rule and userdma.ko [DESTDIR= PREFIX=/usr/local
+#                            KVER= | KDIR=]; make uninstall (mk/install.mk)
 #   make clean
 
 KERNELS ?= 6.1 6.12
@@ -18,7 +22,8 @@ KERNEL  ?= 6.12
 KVER    ?=
 
 # The harness scripts read these from the environment.
-export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE
+export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE \
+	LINT PKG PKG_TESTS
 
 .PHONY: all module lib tools tests guest check demo deps clean
 
@@ -58,3 +63,5 @@ clean:
 	@for d in lib tools; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; \
 	done
+
+include mk/install.mk

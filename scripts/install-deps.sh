@@ -14,40 +14,8 @@ SUDO=
 
 need_update=0
 
-# Print "URI component..." of the first enabled source serving $codename.
-main_source() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk -v s="$codename" '
-			BEGIN { RS = ""; FS = "\n" }
-			{
-				uri = ""; suites = ""; comps = ""; types = ""; ok = 1
-				for (i = 1; i <= NF; i++) {
-					if ($i ~ /^URIs:/)       { uri = $i;    sub(/^URIs:[ \t]*/, "", uri) }
-					if ($i ~ /^Suites:/)     { suites = $i; sub(/^Suites:[ \t]*/, "", suites) }
-					if ($i ~ /^Components:/) { comps = $i;  sub(/^Components:[ \t]*/, "", comps) }
-					if ($i ~ /^Types:/)      { types = $i }
-					if ($i ~ /^Enabled:[ \t]*no/) ok = 0
-				}
-				n = split(suites, a, /[ \t]+/)
-				for (j = 1; j <= n; j++)
-					if (a[j] == s && ok && types ~ /deb([ \t]|$)/) {
-						split(uri, u, /[ \t]+/); print u[1], comps; exit
-					}
-			}' "$f" && return 0
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -e "$f" ] || continue
-		awk -v s="$codename" '$1 == "deb" {
-				i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-				if ($(i + 1) == s) {
-					line = $i; for (k = i + 2; k <= NF; k++) line = line " " $k
-					print line; exit
-				}
-			}' "$f"
-	done
-}
+# shellcheck source=scripts/apt-source.sh
+. "$(dirname "$0")/apt-source.sh"
 
 if ! grep -rqs -- "${codename}-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
 	src=$(main_source | head -n 1)
@@ -61,6 +29,10 @@ fi
 
 pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpio kmod
 	sparse gzip xz-utils zstd file linux-source-6.1"
+# Packaging tests (tests/packaging/): make install, DKMS, the Debian
+# packages and lintian, and the debootstrap guest root.
+pkgs_host+=" pkg-config binutils dkms dh-dkms debhelper dpkg-dev fakeroot lintian
+	debootstrap python3"
 
 missing=0
 for p in $pkgs_host; do

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Kernel style gates, as TAP lines the test harness folds into its count:
-# checkpatch.pl --strict on every kernel source and header, and a sparse
-# (C=2) W=1 build against each installed kernel with no diagnostics at all.
+# checkpatch.pl --strict on every kernel source and header (the module's
+# and the example driver's), and a sparse (C=2) W=1 build of both against
+# each installed kernel with no diagnostics at all.
 # checkpatch.pl comes from Debian's linux-source package (the headers
 # packages lack it); only that script and its data files are unpacked.
 set -uo pipefail
@@ -45,8 +46,9 @@ trap 'rm -f "$log"' EXIT
 
 if cp_script=$(checkpatch); then
 	(cd "$top" && "$cp_script" --strict --no-tree --quiet --show-types \
-		-f kernel/*.c kernel/*.h include/linux/*.h include/uapi/linux/*.h) >"$log" 2>&1
-	tap $? "lint: checkpatch --strict on kernel/ and include/" "$log"
+		-f kernel/*.c kernel/*.h include/linux/*.h include/uapi/linux/*.h \
+		examples/kernel/*.c) >"$log" 2>&1
+	tap $? "lint: checkpatch --strict on kernel/, include/ and examples/kernel/" "$log"
 	# the exported API's documentation must parse and cover every symbol
 	"$(dirname "$cp_script")/kernel-doc" -none -Werror \
 		"$top/include/linux/userdma.h" >"$log" 2>&1
@@ -55,6 +57,10 @@ if cp_script=$(checkpatch); then
 else
 	tap 1 "lint: checkpatch.pl unavailable (linux-source could not be installed)"
 fi
+
+# every code reference in README.md and docs/ resolves
+bash "$top/scripts/check-doc-refs.sh" >"$log" 2>&1
+tap $? "lint: code references in README.md and docs/ resolve ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
 
 for build in /lib/modules/*/build; do
 	[ -d "$build" ] || continue
@@ -66,6 +72,15 @@ for build in /lib/modules/*/build; do
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ for $kver are silent" "$log.f"
+	# the example driver links against the userdma just built
+	mkdir -p "$work/examples"
+	cp -r "$top/examples/kernel" "$work/examples/"
+	make -s -C "$build" M="$work/examples/kernel" W=1 C=2 \
+		KBUILD_EXTRA_SYMBOLS="$work/kernel/Module.symvers" modules >"$log" 2>&1
+	rc=$?
+	grep -v 'Skipping BTF generation' "$log" >"$log.f"
+	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
+	tap $? "lint: sparse and W=1 build of examples/kernel/ for $kver are silent" "$log.f"
 	rm -rf "$work" "$log.f"
 done
 

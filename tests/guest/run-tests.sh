@@ -305,6 +305,7 @@ main() {
 	export USERDMA_UNPRIV_UID=1000 USERDMA_UNPRIV_GID=1000
 	export USERDMA_EDU64=0000:00:03.0 USERDMA_EDU28=0000:00:04.0
 	export USERDMA_SPARE_PCI=0000:00:05.0
+	export USERDMA_EDU_EXAMPLE=0000:00:06.0 USERDMA_EXAMPLE_KO=/edu_zc.ko
 
 	if check_insmod; then
 		for bin in $programs; do

@@ -35,6 +35,11 @@ build_module() {
 	bash "$TOP/scripts/build-module.sh" "$1"
 }
 
+# The example driver for one kernel, after build_module; prints its path.
+build_example() {
+	bash "$TOP/scripts/build-example.sh" "$1"
+}
+
 # Modules of the running kernel the interop tests use (dma-buf importers
 # and exporters other people wrote, and brd, a RAM block device for
 # O_DIRECT), packed with their dependencies.
@@ -84,8 +89,9 @@ stage_guest_modules() {
 }
 
 # Pack a gzip'd newc initramfs: busybox, /init and the runner scripts, the
-# module, the static CLI and test programs if they were built, and the
-# kernel's modules the interop tests load (stage_guest_modules).  The
+# module, the example driver, the static CLI and test programs if they
+# were built, and the kernel's modules the interop tests load
+# (stage_guest_modules).  The
 # kernel version is the third argument, or else the name of the directory
 # holding the image (build/<kver>/initramfs.cpio.gz).
 pack_initramfs() {
@@ -106,6 +112,10 @@ pack_initramfs() {
 	install -m 755 "$TOP/tests/guest/run-tests.sh" "$stage/run-tests.sh"
 	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
 	install -m 644 "$ko" "$stage/userdma.ko"
+	# the example driver, built next to the module (scripts/build-example.sh)
+	if [ -f "$(dirname "$ko")/../examples/kernel/edu_zc.ko" ]; then
+		install -m 644 "$(dirname "$ko")/../examples/kernel/edu_zc.ko" "$stage/edu_zc.ko"
+	fi
 	if [ -x "$TOP/build/guest/userdma" ]; then
 		install -m 755 "$TOP/build/guest/userdma" "$stage/bin/userdma"
 	fi
@@ -152,8 +162,12 @@ guest_args() {
 	# Fixed addresses: tests and the module's edu_dma_bits rely on the order.
 	# pci-testdev has no Linux driver: the device tests bind through
 	# driver_override, as an administrator would bind an FPGA card.
+	# The third edu device (06.0, 64-bit) is the one the example driver
+	# test (tests/cases/main/example_driver.c) moves from userdma to
+	# examples/kernel/edu_zc.ko and back.
 	QEMU_ARGS+=(-device edu,addr=03.0,dma_mask=0xffffffffffffffff
-		-device edu,addr=04.0 -device pci-testdev,addr=05.0)
+		-device edu,addr=04.0 -device pci-testdev,addr=05.0
+		-device edu,addr=06.0,dma_mask=0xffffffffffffffff)
 	case $lane in
 	edu) QEMU_ARGS+=(-smp 1 -icount shift=auto,sleep=off) ;;
 	*)   QEMU_ARGS+=(-smp 2) ;;

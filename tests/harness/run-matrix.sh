@@ -11,6 +11,7 @@
 #      LANES="main edu"  JOBS=<guests at once>  GUEST_TIMEOUT=900 (s per
 #      guest)  TEST_TIMEOUT=600 (s per test program)  VERBOSE=1 (keep every
 #      diagnostic)  LINT=0 (skip scripts/lint.sh, for quick local runs)
+#      PKG=0 (skip tests/packaging/), PKG_TESTS="install dkms deb guest"
 #      CASES_DIR, MODULE_SRC (harness self-tests only)
 set -euo pipefail
 
@@ -168,6 +169,24 @@ run_lint() {
 	emit lint <"$log.tap"
 }
 
+# The packaging tests (tests/packaging/run.sh: install, DKMS, debs and
+# lintian, the Debian guest) print unnumbered TAP; row "pkg".  PKG=0 skips.
+run_packaging() {
+	local log=$LOGS/pkg.log rc=0
+	[ -f "$TOP/tests/packaging/run.sh" ] || return 0
+	[ "${PKG:-1}" != 0 ] || { echo "# packaging tests skipped (PKG=0)"; return 0; }
+	say "running the packaging tests (tests/packaging/run.sh)"
+	KERNELS="$KERNELS" bash "$TOP/tests/packaging/run.sh" >"$log" 2>&1 || rc=$?
+	{
+		grep -E '^(not )?ok - |^#' "$log"
+		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
+			echo "not ok - pkg: tests/packaging/run.sh exited with status $rc"
+			tail -n 20 "$log" | sed 's/^/# /'
+		fi
+	} >"$log.tap" || true
+	emit pkg <"$log.tap"
+}
+
 # Host-side unit tests of lib/ and tools/ (`make -C <dir> test`), one
 # result line each; their own "N passed, N failed" goes into the line, never
 # alone on a line, so the matrix summary stays the only one.
@@ -198,6 +217,16 @@ build_kernel_lane() {
 		return 1
 	fi
 	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings)"
+	# The example driver is one test among others: its failure fails that
+	# test (not run: no /edu_zc.ko), not the kernel's guests.
+	rm -f "$TOP/build/$kver/examples/kernel/edu_zc.ko"
+	if build_example "$kver" >/dev/null 2>"$LOGS/build-example-$short.err"; then
+		result build ok "build/$short: examples/kernel/edu_zc.ko for $kver (W=1, no warnings)"
+	else
+		tail -n 40 "$LOGS/build-example-$short.err" >"$LOGS/build-example-$short.tail"
+		result build fail "build/$short: the example driver failed to build or warned (W=1)" \
+			"$LOGS/build-example-$short.tail"
+	fi
 	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
 	KVER_OF[$short]=$kver
 }
@@ -340,6 +369,7 @@ main() {
 	build_tests
 	build_userspace
 	run_lint
+	run_packaging
 	GUESTS=()
 	for short in $KERNELS; do
 		build_kernel_lane "$short" || continue
