@@ -8,7 +8,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${USERDMA_CACHE:-$top/build/cache}
+cache=${USERDMA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/userdma}
 n=0 fails=0
 
 tap() {	# tap <0|1> <description> [detail file]

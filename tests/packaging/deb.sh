@@ -3,14 +3,14 @@
 # dpkg-buildpackage (debian/, debhelper), each checked for the files it
 # must carry, and the lot checked with lintian: any error fails, and so
 # does any warning not accepted in tests/packaging/lintian-accepted.
-# Packages built from identical sources are reused from build/cache/debs
+# Packages built from identical sources are reused from ~/.cache/userdma/debs
 # (the build is deterministic in its inputs); the .debs of this run are
 # left in build/pkg/deb/out for the guest test (tests/packaging/guest.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 work=$PKG_WORK/deb
-cache=${USERDMA_CACHE:-$TOP/build/cache}/debs
+cache=${USERDMA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/userdma}/debs
 ver=$(pkg_version)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)

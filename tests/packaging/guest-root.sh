@@ -3,10 +3,11 @@
 # debootstrap of this machine's release, from the mirror its own apt
 # sources use, with what the packages need at install time (dkms and its
 # compiler, the kernel build tools' libraries) and what the Python tests
-# run with (python3, python3-numpy).  Built once into build/cache and reused
+# run with (python3, python3-numpy).  Built once into the machine's cache
+# (~/.cache/userdma, shared by every checkout, so CI's fresh clones reuse it) and reused
 # while the package list below is unchanged; prints the root's path.
 #
-# Env: USERDMA_CACHE (default build/cache)
+# Env: USERDMA_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/userdma)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ set -euo pipefail
 INCLUDE=dkms,gcc,make,libc6-dev,kmod,xz-utils,openssl,libelf1,libssl3,zlib1g,pahole,python3,python3-numpy
 
 main() {
-	local cache=${USERDMA_CACHE:-$TOP/build/cache} codename src uri key root tmp
+	local cache=${USERDMA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/userdma} codename src uri key root tmp
 	. /etc/os-release
 	codename=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 	key=$(echo "$codename $INCLUDE minbase" | sha256sum | cut -c1-12)
