@@ -241,9 +241,10 @@ static void memfree_returns(void)
 		munmap(p, a.length);
 	udt_unregister(fd, a.handle);
 	after = memfree_kb();
-	ok(before - during >= 60 * 1024 && before - after < 16 * 1024,
-	   "MemFree: %lld kB before, %lld kB with 64 MiB allocated, %lld kB after",
-	   before, during, after);
+	/* other allocations drift MemFree: judge by what came back */
+	ok(before - during >= 60 * 1024 && after - during >= 56 * 1024,
+	   "MemFree: %lld kB before, %lld kB with 64 MiB allocated, %lld kB after release (%+lld kB)",
+	   before, during, after, after - during);
 }
 
 static void mmap_misuse(uint32_t flags)
