@@ -58,5 +58,6 @@ void row_register(struct bench *b);	/* 1 */
 void row_sync(struct bench *b);		/* 2 */
 void row_percall(struct bench *b);	/* 4 */
 void row_kcopy(struct bench *b);	/* why row 3 looks as it does */
+void row_alloc(struct bench *b);	/* 5 */
 
 #endif

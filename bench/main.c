@@ -4,9 +4,10 @@
  * people and "@csv," lines for the host, which collects them into one
  * results file per run.  Needs the module built with USERDMA_BENCH=y.
  *
- *   userdma-bench [-q] [-r ROWS]   ROWS: letters of n x r s p (default all)
- *     n null ioctl, x transfers (3), r registration (1), s sync (2),
- *     p per-call pinning (4); -q: fewer repetitions (a smoke run)
+ *   userdma-bench [-q] [-r ROWS]   ROWS: letters of k x r s p a (default all)
+ *     k kernel vs user memcpy, x transfers (3), r registration (1),
+ *     s sync (2), p per-call pinning (4), a driver-allocated buffers (5);
+ *     the null ioctl always runs first.  -q: fewer repetitions (smoke run)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 {
 	struct bench b = { .reps = 5 };
 	struct userdma_info info;
-	const char *rows = "nkxrsp";
+	const char *rows = "nkxrspa";
 	char engine[32];
 	int opt, ret;
 
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 			rows = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-q] [-r nxrsp]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-q] [-r kxrspa]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
 		row_sync(&b);
 	if (strchr(rows, 'p'))
 		row_percall(&b);
+	if (strchr(rows, 'a'))
+		row_alloc(&b);
 	userdma_close(b.u);
 	printf("# userdma-bench: done\n");
 	return 0;

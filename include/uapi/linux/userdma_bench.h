@@ -18,7 +18,11 @@
 #define USERDMA_BENCH_RAW	1	/* pin, sg table, map, unmap, unpin */
 #define USERDMA_BENCH_REGION	2	/* userdma's register + release, no ioctl */
 #define USERDMA_BENCH_COPYPATH	3	/* addr -> kernel -> sw engine -> kernel -> addr2 */
-#define USERDMA_BENCH_KCOPY	4	/* kernel memcpy(), kernel buffer to kernel buffer */
+#define USERDMA_BENCH_KCOPY	4	/* kernel copy, kernel buffer to kernel buffer */
+
+/* struct userdma_bench.direction for KCOPY */
+#define USERDMA_BENCH_KCOPY_MEMCPY	0	/* memcpy() */
+#define USERDMA_BENCH_KCOPY_ENGINE	1	/* memcpy_flushcache(), the sw engine's */
 
 /* struct userdma_bench.flags */
 #define USERDMA_BENCH_STAGES	(1u << 0) /* time every stage (costs clock reads) */
