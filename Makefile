@@ -14,6 +14,10 @@
 #   make install             library, headers, pkg-config, CLI, man pages, udev
 #                            rule and userdma.ko [DESTDIR= PREFIX=/usr/local
 #                            KVER= | KDIR=]; make uninstall (mk/install.mk)
+#   make bench               benchmarks (not part of check): one guest per kernel
+#                            and configuration with the USERDMA_BENCH=y module;
+#                            results in build/bench/, tables and plots into
+#                            docs/performance.md [BENCH_ARGS=-q] [JOBS=2]
 #   make clean
 
 KERNELS ?= 6.1 6.12
@@ -23,9 +27,9 @@ KVER    ?=
 
 # The harness scripts read these from the environment.
 export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE \
-	LINT PKG PKG_TESTS
+	LINT PKG PKG_TESTS BENCH_ARGS BENCH_RENDER
 
-.PHONY: all module lib tools tests guest check demo deps clean
+.PHONY: all module lib tools tests guest check demo bench deps clean
 
 all: module lib tools
 
@@ -57,6 +61,10 @@ check:
 demo:
 	bash scripts/install-deps.sh
 	bash tests/harness/run-demo.sh
+
+bench:
+	bash scripts/install-deps.sh bench
+	bash tests/harness/run-bench.sh
 
 clean:
 	rm -rf build

@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/userdma.h>
 
+#include "bench.h"
 #include "node.h"
 #include "xfer.h"
 
@@ -329,6 +330,11 @@ long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case USERDMA_IOC_IMPORT:
 		ret = udma_ioctl_import(uf, uarg);
 		break;
+#ifdef USERDMA_BENCH
+	case USERDMA_IOC_BENCH:
+		ret = udma_ioctl_bench(uf, uarg);
+		break;
+#endif
 	default:
 		ret = -ENOTTY;
 	}

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 
+#include "bench.h"
 #include "region.h"
 
 /*
@@ -107,6 +108,7 @@ int udma_map(struct userdma_region *r)
 						GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
+	udma_bench_stamp(USERDMA_BENCH_NS_SG);
 
 	ret = udma_check_reach(r);
 	if (ret)
@@ -114,10 +116,12 @@ int udma_map(struct userdma_region *r)
 	ret = dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
 	if (ret)
 		goto err_free_table;
+	udma_bench_stamp(USERDMA_BENCH_NS_MAP);
 
 	ret = udma_build_segs(r, &r->sgt);
 	if (ret)
 		goto err_unmap;
+	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
 	return 0;
 
 err_unmap:
@@ -130,6 +134,8 @@ err_free_table:
 void udma_unmap(struct userdma_region *r)
 {
 	kvfree(r->segs);
+	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
 	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
 	sg_free_table(&r->sgt);
+	udma_bench_stamp(USERDMA_BENCH_NS_UNMAP);
 }

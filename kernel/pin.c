@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "bench.h"
 #include "compat.h"
 #include "region.h"
 
@@ -95,10 +96,12 @@ int udma_pin(struct userdma_region *r)
 	ret = udma_charge(r);
 	if (ret)
 		goto err_free;
+	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
 
 	ret = udma_pin_pages(r, gup_flags);
 	if (ret)
 		goto err_uncharge;
+	udma_bench_stamp(USERDMA_BENCH_NS_PIN);
 	return 0;
 
 err_uncharge:
@@ -113,6 +116,8 @@ void udma_unpin(struct userdma_region *r)
 {
 	unpin_user_pages_dirty_lock(r->pages, r->npages,
 				    r->dir != DMA_TO_DEVICE);
+	udma_bench_stamp(USERDMA_BENCH_NS_UNPIN);
 	udma_uncharge(r);
 	kvfree(r->pages);
+	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
 }

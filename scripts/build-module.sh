@@ -9,6 +9,8 @@
 # every time: a full rebuild is the only way to see every warning again.
 # Env: MODULE_SRC (default kernel/) builds another module dir (harness
 # self-tests), SPARSE=1 also runs sparse (C=1); its warnings fail too.
+# BENCH=1 builds the benchmark variant (USERDMA_BENCH=y: the bench ioctl,
+# kernel/bench.c) in build/<KVER>/bench/ instead; only `make bench` uses it.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,7 @@ main() {
 	local kver out log
 	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' under /lib/modules"
 	out="$top/build/$kver"
+	[ "${BENCH:-0}" = 1 ] && out+=/bench
 	log="$out/module-build.log"
 
 	copy_sources "$out"
@@ -46,9 +49,10 @@ copy_sources() {
 }
 
 compile_module() {
-	local kver=$1 dir=$2 sparse=()
+	local kver=$1 dir=$2 sparse=() bench=()
 	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
-	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" modules
+	[ "${BENCH:-0}" = 1 ] && bench=(USERDMA_BENCH=y)
+	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" "${bench[@]}" modules
 }
 
 main "$@"

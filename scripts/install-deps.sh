@@ -1,5 +1,6 @@
 #!/bin/bash
-# Install everything userdma's build, tests and demo need on Debian 12.
+# Install everything userdma's build, tests and demo need on Debian 12
+# (with the argument "bench", also what `make bench` needs).
 # Both test kernels come from Debian: 6.1 from the release itself, 6.12
 # from its backports suite.  The backports source is derived from the
 # machine's own apt sources so no mirror is ever named here.
@@ -33,6 +34,10 @@ pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpi
 # packages and lintian, and the debootstrap guest root.
 pkgs_host+=" pkg-config binutils dkms dh-dkms debhelper dpkg-dev fakeroot lintian
 	debootstrap python3"
+# `make bench` (scripts/install-deps.sh bench) also renders tables and plots.
+if [ "${1:-}" = bench ]; then
+	pkgs_host+=" gnuplot-nox"
+fi
 
 missing=0
 for p in $pkgs_host; do

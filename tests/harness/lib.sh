@@ -111,6 +111,7 @@ pack_initramfs() {
 	install -m 755 "$TOP/tests/guest/init" "$stage/init"
 	install -m 755 "$TOP/tests/guest/run-tests.sh" "$stage/run-tests.sh"
 	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
+	install -m 755 "$TOP/tests/guest/bench.sh" "$stage/bench.sh"
 	install -m 644 "$ko" "$stage/userdma.ko"
 	# the example driver, built next to the module (scripts/build-example.sh)
 	if [ -f "$(dirname "$ko")/../examples/kernel/edu_zc.ko" ]; then
@@ -119,7 +120,11 @@ pack_initramfs() {
 	if [ -x "$TOP/build/guest/userdma" ]; then
 		install -m 755 "$TOP/build/guest/userdma" "$stage/bin/userdma"
 	fi
-	if [ -d "$TOP/build/guest/tests" ]; then
+	# A bench image needs only the bench program; a test image only tests.
+	if [ "${PACK_BENCH:-0}" = 1 ]; then
+		mkdir -p "$stage/bench"
+		install -m 755 "$TOP/build/guest/bench/userdma-bench" "$stage/bench/"
+	elif [ -d "$TOP/build/guest/tests" ]; then
 		cp -r "$TOP/build/guest/tests" "$stage/tests"
 	fi
 	if [ -d "/lib/modules/$kver" ]; then
