@@ -241,8 +241,12 @@ static void memfree_returns(void)
 		munmap(p, a.length);
 	udt_unregister(fd, a.handle);
 	after = memfree_kb();
-	/* other allocations drift MemFree: judge by what came back */
-	ok(before - during >= 48 * 1024 && after - during >= 48 * 1024,
+	/*
+	 * Judge by what came back, with room for other allocations and for
+	 * freed pages parked on per-CPU lists, which MemFree does not count;
+	 * allocated_pages checks the exact count elsewhere.
+	 */
+	ok(before - during >= 32 * 1024 && after - during >= 32 * 1024,
 	   "MemFree: %lld kB before, %lld kB with 64 MiB allocated, %lld kB after release (%+lld kB)",
 	   before, during, after, after - during);
 }
