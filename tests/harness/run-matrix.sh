@@ -273,6 +273,9 @@ run_guest() {
 		awk -f "$TOP/tests/harness/parse-guest.awk" -v prefix="$short/$config/$lane" \
 			-v expected="$RESULTS/$id.expected" -v reason="$reason" -v verbose="$VERBOSE" \
 			"$logbase.tap" 2>&1
+		if grep -q 'retried=1' "$logbase.meta"; then
+			echo "# $short/$config/$lane: the kernel panicked while booting, before the runner started; booted again (first console: ${logbase#"$TOP"/}.boot-panic.log)"
+		fi
 		# A guest that did not finish: show the end of its console.
 		if ! grep -q '^userdma-guest-summary:' "$logbase.tap" || [ -n "$reason" ]; then
 			echo "# --- last lines of ${logbase#"$TOP"/}.log ---"
