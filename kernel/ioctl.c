@@ -40,6 +40,35 @@ int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
 	return copy_to_user(ucmd, kcmd, n) ? -EFAULT : 0;
 }
 
+/*
+ * Handles are reserved before anything is acquired, so that a full table
+ * costs nothing, and published only once the reply has reached the caller:
+ * until then no other thread can see (or UNREGISTER) the handle.
+ */
+int udma_handle_reserve(struct userdma_file *uf, u32 *handle)
+{
+	int ret = xa_alloc(&uf->regions, handle, NULL,
+			   XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
+
+	return ret == -EBUSY ? -ENOSPC : ret;
+}
+
+/* Reply, then publish r under handle; on failure both are let go. */
+int udma_handle_publish(struct userdma_file *uf, u32 handle,
+			struct userdma_region *r, void __user *arg, void *kcmd,
+			size_t ksize, u32 usize)
+{
+	int ret = udma_reply(arg, kcmd, ksize, usize);
+
+	if (ret) {
+		udma_region_put(r);
+		xa_release(&uf->regions, handle);
+		return ret;
+	}
+	xa_store(&uf->regions, handle, r, GFP_KERNEL);
+	return 0;
+}
+
 struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
 {
 	struct userdma_region *r;
@@ -161,33 +190,18 @@ static int udma_ioctl_register(struct userdma_file *uf, void __user *arg)
 		return -EFAULT;
 
 	/* reserve the handle first: a full table must not cost a pin */
-	ret = xa_alloc(&uf->regions, &handle, NULL,
-		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
+	ret = udma_handle_reserve(uf, &handle);
 	if (ret)
-		return ret == -EBUSY ? -ENOSPC : ret;
-
+		return ret;
 	r = udma_region_create(uf->node->dma_dev, reg.addr, reg.length, dir,
 			       &uf->node->stats);
 	if (IS_ERR(r)) {
-		ret = PTR_ERR(r);
-		goto err_release_handle;
+		xa_release(&uf->regions, handle);
+		return PTR_ERR(r);
 	}
-
 	reg.handle = handle;
 	reg.nr_segments = r->nr_segs;
-	ret = udma_reply(arg, &reg, sizeof(reg), usize);
-	if (ret)
-		goto err_put;
-
-	/* publish only now: until here no other thread can see the handle */
-	xa_store(&uf->regions, handle, r, GFP_KERNEL);
-	return 0;
-
-err_put:
-	udma_region_put(r);
-err_release_handle:
-	xa_release(&uf->regions, handle);
-	return ret;
+	return udma_handle_publish(uf, handle, r, arg, &reg, sizeof(reg), usize);
 }
 
 static int udma_ioctl_segments(struct userdma_file *uf, void __user *arg)

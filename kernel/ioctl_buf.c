@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The buffer ioctls (ALLOC, EXPORT, IMPORT) and mmap() of the node.  Like
- * REGISTER, ALLOC and IMPORT reserve the handle before acquiring anything
- * and publish it only once the reply reached the caller.
+ * REGISTER, ALLOC and IMPORT reserve their handle first and publish it
+ * with the reply (udma_handle_reserve/publish in ioctl.c).
  */
 #include <linux/dma-buf.h>
 #include <linux/file.h>
@@ -12,15 +12,6 @@
 #include "node.h"
 
 #define UDMA_MMAP_PGSHIFT	(USERDMA_MMAP_SHIFT - PAGE_SHIFT)
-
-static int udma_handle_reserve(struct userdma_file *uf, u32 *handle)
-{
-	int ret;
-
-	ret = xa_alloc(&uf->regions, handle, NULL,
-		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
-	return ret == -EBUSY ? -ENOSPC : ret;
-}
 
 int udma_ioctl_alloc(struct userdma_file *uf, void __user *arg)
 {
@@ -49,25 +40,14 @@ int udma_ioctl_alloc(struct userdma_file *uf, void __user *arg)
 	r = udma_alloc_create(uf->node->dma_dev, cmd.length, cmd.flags, dir,
 			      &uf->node->stats);
 	if (IS_ERR(r)) {
-		ret = PTR_ERR(r);
-		goto err_release_handle;
+		xa_release(&uf->regions, handle);
+		return PTR_ERR(r);
 	}
-
 	cmd.length = r->length;
 	cmd.handle = handle;
 	cmd.nr_segments = r->nr_segs;
 	cmd.mmap_offset = (u64)handle << USERDMA_MMAP_SHIFT;
-	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
-	if (ret)
-		goto err_put;
-	xa_store(&uf->regions, handle, r, GFP_KERNEL);
-	return 0;
-
-err_put:
-	udma_region_put(r);
-err_release_handle:
-	xa_release(&uf->regions, handle);
-	return ret;
+	return udma_handle_publish(uf, handle, r, arg, &cmd, sizeof(cmd), usize);
 }
 
 int udma_ioctl_import(struct userdma_file *uf, void __user *arg)
@@ -94,24 +74,13 @@ int udma_ioctl_import(struct userdma_file *uf, void __user *arg)
 	r = udma_import_create(uf->node->dma_dev, cmd.fd, dir,
 			       &uf->node->stats);
 	if (IS_ERR(r)) {
-		ret = PTR_ERR(r);
-		goto err_release_handle;
+		xa_release(&uf->regions, handle);
+		return PTR_ERR(r);
 	}
-
 	cmd.length = r->length;
 	cmd.handle = handle;
 	cmd.nr_segments = r->nr_segs;
-	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
-	if (ret)
-		goto err_put;
-	xa_store(&uf->regions, handle, r, GFP_KERNEL);
-	return 0;
-
-err_put:
-	udma_region_put(r);
-err_release_handle:
-	xa_release(&uf->regions, handle);
-	return ret;
+	return udma_handle_publish(uf, handle, r, arg, &cmd, sizeof(cmd), usize);
 }
 
 int udma_ioctl_export(struct userdma_file *uf, void __user *arg)

@@ -50,6 +50,10 @@ void udma_nodes_exit(void);
 void udma_file_release_regions(struct userdma_file *uf, bool revoke);
 struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle);
 struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle);
+int udma_handle_reserve(struct userdma_file *uf, u32 *handle);
+int udma_handle_publish(struct userdma_file *uf, u32 handle,
+			struct userdma_region *r, void __user *arg, void *kcmd,
+			size_t ksize, u32 usize);
 struct userdma_region *udma_lookup_busy(struct userdma_file *uf, u32 handle);
 int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
 		  void __user *ucmd, u32 *usize);
