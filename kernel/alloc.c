@@ -109,10 +109,9 @@ static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
 {
 	int ret;
 
-	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
-				  GFP_KERNEL_ACCOUNT);
-	if (!r->pages)
-		return -ENOMEM;
+	ret = udma_pages_alloc(r);
+	if (ret)
+		return ret;
 	ret = udma_alloc_pages(r, contiguous);
 	if (ret)
 		goto err_free_array;
@@ -124,8 +123,7 @@ static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
 err_free_pages:
 	udma_free_pages(r, r->npages);
 err_free_array:
-	kvfree(r->pages);
-	r->pages = NULL;
+	udma_pages_free(r);
 	return ret;
 }
 
@@ -137,16 +135,11 @@ static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
 	if (!r->cpu_addr)
 		return -ENOMEM;
 
-	r->segs = kvmalloc_array(1, sizeof(*r->segs), GFP_KERNEL_ACCOUNT);
-	if (!r->segs) {
-		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
-			       r->dma_attrs);
-		return -ENOMEM;
-	}
+	/* one segment: kept in the region, nothing to allocate or fail */
+	udma_segs_alloc(r, 1);
 	r->segs[0].addr = r->dma_handle;
 	r->segs[0].offset = 0;
 	r->segs[0].length = r->length;
-	r->nr_segs = 1;
 	return 0;
 }
 
@@ -196,14 +189,14 @@ err_free:
 void udma_alloc_free(struct userdma_region *r)
 {
 	if (r->kind == UDMA_COHERENT) {
-		kvfree(r->segs);
+		udma_segs_free(r);
 		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
 			       r->dma_attrs);
 	} else {
 		if (!r->revoked)
 			udma_unmap(r);
 		udma_free_pages(r, r->npages);
-		kvfree(r->pages);
+		udma_pages_free(r);
 	}
 	udma_uncharge(r);
 	udma_stats_add(r->stats, -1, 0, -(s64)r->length);

@@ -10,6 +10,8 @@
 
 struct pci_dev;
 
+int udma_sw_init(void);
+void udma_sw_exit(void);
 struct dma_device *udma_sw_engine_create(struct device *dev);
 bool udma_is_sw_engine(const struct dma_device *dd);
 struct dma_device *udma_edu_engine_create(struct pci_dev *pdev);

@@ -10,6 +10,9 @@
  *
  * Descriptors run in order on a workqueue, one channel per open file that
  * asks for it, so a file's terminate never cancels another file's work.
+ * The work runs on the CPU that issued it, where the submitter is about to
+ * wait for it anyway: waking a worker on another CPU is the largest fixed
+ * cost of a small transfer under emulation.
  */
 #include <linux/dma-direct.h>
 #include <linux/dmaengine.h>
@@ -17,6 +20,7 @@
 #include <linux/iommu.h>
 #include <linux/ioport.h>
 #include <linux/math64.h>
+#include <linux/memory.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -68,16 +72,42 @@ static struct udma_sw_desc *to_sw_desc(struct dma_async_tx_descriptor *tx)
  * System RAM is verified a window at a time: one search of the resource
  * tree then covers every run inside the window.  A memory section is the
  * unit RAM is added and removed in, so a whole one is usually all RAM.
- * The first 64 windows (8 GiB) are remembered in a bitmap, since the
- * pages of user memory are spread all over RAM.
+ * The first 64 windows (8 GiB) found to be all RAM are remembered for
+ * every descriptor of every engine: searching the tree costs more than
+ * copying a page under emulation, and small transfers come in batches.
+ * Only removing memory can make a remembered window wrong, so taking any
+ * memory offline forgets them all.
  */
 #define UDMA_SW_RAM_WINDOW	SZ_128M
 #define UDMA_SW_RAM_WINDOWS	64
 
+static atomic64_t udma_sw_ram_known;
+
+static int udma_sw_memory_event(struct notifier_block *nb,
+				unsigned long action, void *arg)
+{
+	if (action == MEM_GOING_OFFLINE)
+		atomic64_set(&udma_sw_ram_known, 0);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block udma_sw_memory_nb = {
+	.notifier_call = udma_sw_memory_event,
+};
+
+int udma_sw_init(void)
+{
+	return register_memory_notifier(&udma_sw_memory_nb);
+}
+
+void udma_sw_exit(void)
+{
+	unregister_memory_notifier(&udma_sw_memory_nb);
+}
+
 /*
  * One side of a descriptor: the next device address, the physically
- * contiguous run it resolved to and how much of that run is left, and the
- * windows of physical memory found to be all System RAM.
+ * contiguous run it resolved to and how much of that run is left.
  */
 struct udma_sw_side {
 	struct device *dev;
@@ -85,7 +115,6 @@ struct udma_sw_side {
 	dma_addr_t addr;
 	phys_addr_t phys;
 	size_t run;
-	u64 ram_windows;
 };
 
 static void udma_sw_side_init(struct udma_sw_side *s, struct device *dev,
@@ -95,7 +124,6 @@ static void udma_sw_side_init(struct udma_sw_side *s, struct device *dev,
 	s->iommu = udma_iommu_translates(dev);
 	s->addr = addr;
 	s->run = 0;
-	s->ram_windows = 0;
 }
 
 static bool udma_sw_all_ram(phys_addr_t start, size_t len)
@@ -111,8 +139,7 @@ static bool udma_sw_all_ram(phys_addr_t start, size_t len)
  * case is answered by the cached window; the edges of RAM page by page,
  * so a fault is reported exactly where the device's access would fail.
  */
-static size_t udma_sw_ram_prefix(struct udma_sw_side *s, phys_addr_t phys,
-				 size_t len)
+static size_t udma_sw_ram_prefix(phys_addr_t phys, size_t len)
 {
 	phys_addr_t win = ALIGN_DOWN(phys, UDMA_SW_RAM_WINDOW);
 	u64 idx = div_u64(win, UDMA_SW_RAM_WINDOW);
@@ -120,10 +147,10 @@ static size_t udma_sw_ram_prefix(struct udma_sw_side *s, phys_addr_t phys,
 
 	if (phys + len <= win + UDMA_SW_RAM_WINDOW &&
 	    idx < UDMA_SW_RAM_WINDOWS) {
-		if (s->ram_windows & BIT_ULL(idx))
+		if (atomic64_read(&udma_sw_ram_known) & BIT_ULL(idx))
 			return len;
 		if (udma_sw_all_ram(win, UDMA_SW_RAM_WINDOW)) {
-			s->ram_windows |= BIT_ULL(idx);
+			atomic64_or(BIT_ULL(idx), &udma_sw_ram_known);
 			return len;
 		}
 	}
@@ -167,7 +194,7 @@ static int udma_sw_resolve(struct udma_sw_side *s, size_t max)
 		       iommu_iova_to_phys(dom, s->addr + run) == phys + run)
 			run += min_t(size_t, max - run, PAGE_SIZE);
 	}
-	run = udma_sw_ram_prefix(s, phys, run);
+	run = udma_sw_ram_prefix(phys, run);
 	if (!run)
 		return -EFAULT;
 	s->phys = phys;
@@ -298,6 +325,7 @@ static void udma_sw_work(struct work_struct *work)
 		c->chan.completed_cookie = d->tx.cookie;
 		spin_unlock_bh(&c->lock);
 
+		/* process context, no lock held: xfer.c relies on both */
 		if (d->tx.callback_result)
 			d->tx.callback_result(d->tx.callback_param, &res);
 		else if (d->tx.callback)
@@ -350,7 +378,7 @@ static void udma_sw_issue_pending(struct dma_chan *chan)
 	WRITE_ONCE(c->abort, false);
 	list_splice_tail_init(&c->submitted, &c->issued);
 	spin_unlock_bh(&c->lock);
-	queue_work(system_unbound_wq, &c->work);
+	queue_work_on(raw_smp_processor_id(), system_highpri_wq, &c->work);
 }
 
 static enum dma_status udma_sw_tx_status(struct dma_chan *chan,

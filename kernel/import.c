@@ -77,7 +77,7 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 	return r;
 
 err_free_segs:
-	kvfree(r->segs);
+	udma_segs_free(r);
 err_unmap:
 	dma_buf_unmap_attachment_unlocked(r->import_attach, r->import_sgt, dir);
 err_detach:
@@ -91,7 +91,7 @@ err_free:
 
 void udma_import_release(struct userdma_region *r)
 {
-	kvfree(r->segs);
+	udma_segs_free(r);
 	dma_buf_unmap_attachment_unlocked(r->import_attach, r->import_sgt,
 					  r->dir);
 	dma_buf_detach(r->import_buf, r->import_attach);

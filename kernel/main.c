@@ -8,6 +8,7 @@
  */
 #include <linux/module.h>
 
+#include "engine.h"
 #include "node.h"
 #include "pci.h"
 #include "xfer.h"
@@ -34,12 +35,21 @@ static int __init userdma_init(void)
 
 	if (!udma_max_regions || !udma_max_region_mb || !udma_max_inflight)
 		return -EINVAL;
-	ret = udma_nodes_init();
+	ret = udma_sw_init();
 	if (ret)
 		return ret;
+	ret = udma_nodes_init();
+	if (ret)
+		goto err_sw;
 	ret = udma_pci_init();
 	if (ret)
-		udma_nodes_exit();
+		goto err_nodes;
+	return 0;
+
+err_nodes:
+	udma_nodes_exit();
+err_sw:
+	udma_sw_exit();
 	return ret;
 }
 
@@ -47,6 +57,7 @@ static void __exit userdma_exit(void)
 {
 	udma_pci_exit();
 	udma_nodes_exit();
+	udma_sw_exit();
 }
 
 module_init(userdma_init);

@@ -80,12 +80,11 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 	struct scatterlist *sg;
 	u64 offset = 0;
 	unsigned int i;
+	int ret;
 
-	r->nr_segs = sgt->nents;
-	r->segs = kvmalloc_array(r->nr_segs, sizeof(*r->segs),
-				 GFP_KERNEL_ACCOUNT);
-	if (!r->segs)
-		return -ENOMEM;
+	ret = udma_segs_alloc(r, sgt->nents);
+	if (ret)
+		return ret;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		r->segs[i].addr = sg_dma_address(sg);
@@ -133,7 +132,7 @@ err_free_table:
 
 void udma_unmap(struct userdma_region *r)
 {
-	kvfree(r->segs);
+	udma_segs_free(r);
 	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
 	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
 	sg_free_table(&r->sgt);

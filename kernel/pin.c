@@ -88,10 +88,9 @@ int udma_pin(struct userdma_region *r)
 	if (r->dir != DMA_TO_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
-	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
-				  GFP_KERNEL_ACCOUNT);
-	if (!r->pages)
-		return -ENOMEM;
+	ret = udma_pages_alloc(r);
+	if (ret)
+		return ret;
 
 	ret = udma_charge(r);
 	if (ret)
@@ -107,8 +106,7 @@ int udma_pin(struct userdma_region *r)
 err_uncharge:
 	udma_uncharge(r);
 err_free:
-	kvfree(r->pages);
-	r->pages = NULL;
+	udma_pages_free(r);
 	return ret;
 }
 
@@ -118,6 +116,6 @@ void udma_unpin(struct userdma_region *r)
 				    r->dir != DMA_TO_DEVICE);
 	udma_bench_stamp(USERDMA_BENCH_NS_UNPIN);
 	udma_uncharge(r);
-	kvfree(r->pages);
+	udma_pages_free(r);
 	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
 }

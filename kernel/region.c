@@ -48,6 +48,49 @@ void udma_stats_add(struct userdma_stats *s, long regions, long pages,
 	atomic64_add(bytes, &s->mapped_bytes);
 }
 
+/*
+ * The page and segment arrays of a region.  One entry is the common case
+ * (a small registration, and any region the IOMMU maps as one segment), so
+ * it lives in the region itself: registering 4 KiB then allocates nothing
+ * but the region, which is most of what separates it from the raw calls.
+ */
+int udma_pages_alloc(struct userdma_region *r)
+{
+	if (r->npages == 1)
+		r->pages = &r->one_page;
+	else
+		r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
+					  GFP_KERNEL_ACCOUNT);
+	return r->pages ? 0 : -ENOMEM;
+}
+
+void udma_pages_free(struct userdma_region *r)
+{
+	if (r->pages != &r->one_page)
+		kvfree(r->pages);
+	r->pages = NULL;
+}
+
+int udma_segs_alloc(struct userdma_region *r, unsigned int nr)
+{
+	if (nr == 1)
+		r->segs = &r->one_seg;
+	else
+		r->segs = kvmalloc_array(nr, sizeof(*r->segs),
+					 GFP_KERNEL_ACCOUNT);
+	if (!r->segs)
+		return -ENOMEM;
+	r->nr_segs = nr;
+	return 0;
+}
+
+void udma_segs_free(struct userdma_region *r)
+{
+	if (r->segs != &r->one_seg)
+		kvfree(r->segs);
+	r->segs = NULL;
+}
+
 struct userdma_region *udma_region_alloc(enum udma_kind kind,
 					 struct device *dev,
 					 enum dma_data_direction dir,

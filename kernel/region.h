@@ -53,6 +53,8 @@ struct userdma_region {
 	struct mm_struct *mm;
 	struct page **pages;
 	unsigned long npages;
+	/* pages when npages == 1: a one-page region allocates no array */
+	struct page *one_page;
 
 	/* alloc.c, coherent kind */
 	void *cpu_addr;
@@ -80,6 +82,8 @@ struct userdma_region {
 	struct sg_table sgt;
 	struct userdma_seg *segs;
 	unsigned int nr_segs;
+	/* segs when nr_segs == 1, as behind an IOMMU or for small regions */
+	struct userdma_seg one_seg;
 	/* a DMA segment may span pages that are not physically contiguous */
 	bool merged;
 
@@ -140,6 +144,10 @@ struct userdma_region *udma_region_create(struct device *dev,
 void udma_region_put(struct userdma_region *r);
 void udma_handle_put(struct userdma_region *r, bool revoke);
 bool udma_dir_valid(enum dma_data_direction dir);
+int udma_pages_alloc(struct userdma_region *r);
+void udma_pages_free(struct userdma_region *r);
+int udma_segs_alloc(struct userdma_region *r, unsigned int nr);
+void udma_segs_free(struct userdma_region *r);
 void udma_stats_add(struct userdma_stats *s, long regions, long pages,
 		    s64 bytes);
 

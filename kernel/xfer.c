@@ -5,9 +5,12 @@
  * A transfer is split into one descriptor per piece where both the source
  * and the destination run through contiguous DMA addresses, so it works on
  * any number of segments on either side.  Every piece holds the transfer
- * open; the last one to complete hands it to process context (post_work),
- * which syncs the destination for the CPU, lets go of the regions and only
- * then posts the completion.  A region with a transfer in flight cannot be
+ * open; the last one to complete posts it from process context, which syncs
+ * the destination for the CPU, lets go of the regions and only then makes
+ * the completion visible.  Engines whose callbacks may come from interrupt
+ * context hand that to post_work; the software engine's callbacks run in
+ * its worker, which posts directly: under emulation every hand-off to
+ * another thread costs tens of microseconds, more than a 4 KiB copy.  A region with a transfer in flight cannot be
  * unregistered, and closing the file stops the channel and finishes every
  * transfer before any region is unmapped or unpinned.
  */
@@ -51,7 +54,9 @@ struct udma_xfer_ctx {
 	spinlock_t lock;		/* the lists, outstanding, last_cookie */
 	struct list_head inflight;
 	struct list_head finished;	/* all pieces done, not yet posted */
-	struct list_head posting;	/* being synced by post_work */
+	struct list_head posting;	/* being synced by udma_xfer_post() */
+	struct mutex post_lock;		/* one poster at a time */
+	bool post_inline;		/* callbacks may sleep: post in them */
 	struct list_head done;		/* posted, not yet read */
 	unsigned int outstanding;	/* on any of the four lists */
 	u64 last_cookie;
@@ -121,6 +126,8 @@ static unsigned int udma_split(struct udma_cursor *s, struct udma_cursor *d,
 	return n;
 }
 
+static void udma_xfer_post(struct udma_xfer_ctx *ctx);
+
 static void udma_xfer_finish(struct udma_xfer *x)
 {
 	struct udma_xfer_ctx *ctx = x->ctx;
@@ -129,7 +136,10 @@ static void udma_xfer_finish(struct udma_xfer *x)
 	spin_lock_irqsave(&ctx->lock, flags);
 	list_move_tail(&x->link, &ctx->finished);
 	spin_unlock_irqrestore(&ctx->lock, flags);
-	queue_work(system_unbound_wq, &ctx->post_work);
+	if (ctx->post_inline)
+		udma_xfer_post(ctx);
+	else
+		queue_work(system_unbound_wq, &ctx->post_work);
 }
 
 /* dmaengine callback: any context, once per piece. */
@@ -159,18 +169,16 @@ static void udma_end_put(struct userdma_region *r)
 	udma_region_put(r);
 }
 
-static void udma_xfer_post(struct work_struct *work)
+static void udma_xfer_post(struct udma_xfer_ctx *ctx)
 {
-	struct udma_xfer_ctx *ctx = container_of(work, struct udma_xfer_ctx,
-						 post_work);
 	struct udma_xfer *x;
 	unsigned int n = 0;
 
 	/*
 	 * The batch stays on a list WAIT searches: a cookie in between is
-	 * still pending, not unknown.  A work item never runs twice at once,
-	 * so posting is only ever this one batch.
+	 * still pending, not unknown.  post_lock keeps it to one batch.
 	 */
+	mutex_lock(&ctx->post_lock);
 	spin_lock_irq(&ctx->lock);
 	list_splice_init(&ctx->finished, &ctx->posting);
 	spin_unlock_irq(&ctx->lock);
@@ -191,9 +199,15 @@ static void udma_xfer_post(struct work_struct *work)
 	spin_lock_irq(&ctx->lock);
 	list_splice_tail_init(&ctx->posting, &ctx->done);
 	spin_unlock_irq(&ctx->lock);
+	mutex_unlock(&ctx->post_lock);
 	wake_up_all(&ctx->wq);
 	while (ctx->eventfd && n--)
 		udma_eventfd_signal(ctx->eventfd);
+}
+
+static void udma_xfer_post_work(struct work_struct *work)
+{
+	udma_xfer_post(container_of(work, struct udma_xfer_ctx, post_work));
 }
 
 /*
@@ -325,12 +339,14 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	}
 
 	mutex_init(&ctx->submit_lock);
+	mutex_init(&ctx->post_lock);
+	ctx->post_inline = udma_is_sw_engine(ctx->chan->device);
 	spin_lock_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->inflight);
 	INIT_LIST_HEAD(&ctx->finished);
 	INIT_LIST_HEAD(&ctx->posting);
 	INIT_LIST_HEAD(&ctx->done);
-	INIT_WORK(&ctx->post_work, udma_xfer_post);
+	INIT_WORK(&ctx->post_work, udma_xfer_post_work);
 	INIT_DELAYED_WORK(&ctx->watchdog, udma_xfer_watchdog);
 	init_waitqueue_head(&ctx->wq);
 	return ctx;
