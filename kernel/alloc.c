@@ -22,6 +22,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "region.h"
+#include "fault.h"
 
 /*
  * Largest block tried for a non-contiguous buffer: a 2 MiB block keeps the
@@ -46,7 +47,7 @@ static int udma_alloc_block(struct userdma_region *r, unsigned long at,
 	unsigned long i, n = 1UL << order;
 	struct page *page;
 
-	page = alloc_pages(gfp, order);
+	page = udma_fault(UDMA_FP_ALLOC_PAGES) ? NULL : alloc_pages(gfp, order);
 	if (!page)
 		return -ENOMEM;
 	if (order)
@@ -109,6 +110,8 @@ static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
 {
 	int ret;
 
+	if (udma_fault(UDMA_FP_ALLOC_ARRAY))
+		return -ENOMEM;
 	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
 				  GFP_KERNEL_ACCOUNT);
 	if (!r->pages)
@@ -132,12 +135,15 @@ err_free_array:
 static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
 {
 	r->dma_attrs = contiguous ? DMA_ATTR_FORCE_CONTIGUOUS : 0;
+	if (udma_fault(UDMA_FP_ALLOC_COHERENT))
+		return -ENOMEM;
 	r->cpu_addr = dma_alloc_attrs(r->dev, r->length, &r->dma_handle,
 				      GFP_KERNEL | __GFP_NOWARN, r->dma_attrs);
 	if (!r->cpu_addr)
 		return -ENOMEM;
 
-	r->segs = kvmalloc_array(1, sizeof(*r->segs), GFP_KERNEL_ACCOUNT);
+	r->segs = udma_fault(UDMA_FP_COHERENT_SEGS) ? NULL :
+		  kvmalloc_array(1, sizeof(*r->segs), GFP_KERNEL_ACCOUNT);
 	if (!r->segs) {
 		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
 			       r->dma_attrs);

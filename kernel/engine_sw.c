@@ -22,6 +22,7 @@
 #include <linux/workqueue.h>
 
 #include "engine.h"
+#include "fault.h"
 #include "region.h"
 
 #define UDMA_SW_CHANNELS	16
@@ -330,7 +331,7 @@ udma_sw_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 
 	if (!len)
 		return NULL;
-	d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	d = udma_fault(UDMA_FP_SW_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
 	dma_async_tx_descriptor_init(&d->tx, chan);

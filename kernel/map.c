@@ -15,6 +15,7 @@
 #include <linux/swiotlb.h>
 
 #include "bench.h"
+#include "fault.h"
 #include "region.h"
 
 /*
@@ -82,6 +83,8 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 	unsigned int i;
 
 	r->nr_segs = sgt->nents;
+	if (udma_fault(UDMA_FP_SEGS_ALLOC))
+		return -ENOMEM;
 	r->segs = kvmalloc_array(r->nr_segs, sizeof(*r->segs),
 				 GFP_KERNEL_ACCOUNT);
 	if (!r->segs)
@@ -101,6 +104,8 @@ int udma_map(struct userdma_region *r)
 {
 	int ret;
 
+	if (udma_fault(UDMA_FP_SG_TABLE))
+		return -ENOMEM;
 	ret = sg_alloc_table_from_pages_segment(&r->sgt, r->pages, r->npages,
 						offset_in_page(r->uaddr),
 						r->length,
@@ -113,7 +118,8 @@ int udma_map(struct userdma_region *r)
 	ret = udma_check_reach(r);
 	if (ret)
 		goto err_free_table;
-	ret = dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
+	ret = udma_fault(UDMA_FP_DMA_MAP) ? -ENOMEM :
+	      dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
 	if (ret)
 		goto err_free_table;
 	udma_bench_stamp(USERDMA_BENCH_NS_MAP);

@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "region.h"
+#include "fault.h"
 
 static int udma_check_range(unsigned long uaddr, u64 length)
 {
@@ -55,6 +56,8 @@ struct userdma_region *udma_region_alloc(enum udma_kind kind,
 {
 	struct userdma_region *r;
 
+	if (udma_fault(UDMA_FP_REGION_ALLOC))
+		return NULL;
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return NULL;

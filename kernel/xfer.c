@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "engine.h"
+#include "fault.h"
 #include "node.h"
 #include "xfer.h"
 
@@ -305,7 +306,8 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	dma_cap_mask_t mask;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	ctx = udma_fault(UDMA_FP_XFER_CTX) ? NULL :
+	      kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	if (efd != -1) {
@@ -318,7 +320,8 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
-	ctx->chan = dma_request_channel(mask, udma_chan_match, &f);
+	ctx->chan = udma_fault(UDMA_FP_XFER_CHAN) ? NULL :
+		    dma_request_channel(mask, udma_chan_match, &f);
 	if (!ctx->chan) {
 		ret = -EBUSY;
 		goto err_eventfd;
@@ -431,6 +434,8 @@ static void udma_xfer_submit_pieces(struct udma_xfer_ctx *ctx,
 		struct dma_async_tx_descriptor *tx;
 		u32 n = x->pieces[i].len;
 
+		if (udma_fault(UDMA_FP_XFER_PREP))
+			break;
 		tx = dmaengine_prep_dma_memcpy(ctx->chan, udma_cursor_addr(d),
 					       udma_cursor_addr(s), n,
 					       DMA_PREP_INTERRUPT |
@@ -463,7 +468,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	unsigned int n;
 	int ret;
 
-	ret = copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
+	ret = udma_fault(UDMA_FP_XFER_COPY_IN) ? -EFAULT :
+	      copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
 	if (ret)
 		return ret;
 	if (!req.length)
@@ -479,7 +485,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	udma_cursor_init(&s, src, req.src);
 	udma_cursor_init(&d, dst, req.dst);
 	n = udma_split(&s, &d, req.length, max_piece, NULL);
-	x = kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
+	x = udma_fault(UDMA_FP_XFER_ALLOC) ? NULL :
+	    kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
 	if (!x) {
 		ret = -ENOMEM;
 		goto err_dst;
@@ -511,7 +518,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	spin_unlock_irq(&ctx->lock);
 
 	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
-	if (put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
+	if (udma_fault(UDMA_FP_XFER_COOKIE) ||
+	    put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
 		spin_lock_irq(&ctx->lock);
 		list_del(&x->link);
 		ctx->outstanding--;
@@ -693,7 +701,8 @@ ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
 	}
 	spin_unlock_irq(&ctx->lock);
 
-	if (copy_to_user(buf, out, n * sizeof(out[0])))
+	if (udma_fault(UDMA_FP_XFER_READ_COPY) ||
+	    copy_to_user(buf, out, n * sizeof(out[0])))
 		return -EFAULT;
 	return n * sizeof(out[0]);
 }
