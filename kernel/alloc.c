@@ -22,6 +22,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "region.h"
+#include "fault.h"
 
 /*
  * Largest block tried for a non-contiguous buffer: a 2 MiB block keeps the
@@ -46,7 +47,7 @@ static int udma_alloc_block(struct userdma_region *r, unsigned long at,
 	unsigned long i, n = 1UL << order;
 	struct page *page;
 
-	page = alloc_pages(gfp, order);
+	page = udma_fault(UDMA_FP_ALLOC_PAGES) ? NULL : alloc_pages(gfp, order);
 	if (!page)
 		return -ENOMEM;
 	if (order)
@@ -109,7 +110,7 @@ static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
 {
 	int ret;
 
-	ret = udma_pages_alloc(r);
+	ret = udma_pages_alloc(r, UDMA_FP_ALLOC_ARRAY);
 	if (ret)
 		return ret;
 	ret = udma_alloc_pages(r, contiguous);
@@ -130,13 +131,15 @@ err_free_array:
 static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
 {
 	r->dma_attrs = contiguous ? DMA_ATTR_FORCE_CONTIGUOUS : 0;
+	if (udma_fault(UDMA_FP_ALLOC_COHERENT))
+		return -ENOMEM;
 	r->cpu_addr = dma_alloc_attrs(r->dev, r->length, &r->dma_handle,
 				      GFP_KERNEL | __GFP_NOWARN, r->dma_attrs);
 	if (!r->cpu_addr)
 		return -ENOMEM;
 
 	/* one segment: kept in the region, nothing to allocate or fail */
-	udma_segs_alloc(r, 1);
+	udma_segs_alloc(r, 1, UDMA_FP_SEGS_ALLOC);
 	r->segs[0].addr = r->dma_handle;
 	r->segs[0].offset = 0;
 	r->segs[0].length = r->length;

@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 
 #include "engine.h"
+#include "fault.h"
 
 #define EDU_REG_IRQ_STATUS	0x24
 #define EDU_REG_IRQ_ACK		0x64
@@ -174,7 +175,7 @@ udma_edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 	if (!len || src + len - 1 > mask || dst + len - 1 > mask ||
 	    src + len < src || dst + len < dst)
 		return NULL;
-	d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	d = udma_fault(UDMA_FP_EDU_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
 	dma_async_tx_descriptor_init(&d->tx, chan);

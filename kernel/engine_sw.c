@@ -12,7 +12,9 @@
  * asks for it, so a file's terminate never cancels another file's work.
  * The work runs on the CPU that issued it, where the submitter is about to
  * wait for it anyway: waking a worker on another CPU is the largest fixed
- * cost of a small transfer under emulation.
+ * cost of a small transfer under emulation.  The workqueue is CPU
+ * intensive (a long copy must not hold up other work bound to that CPU)
+ * and of normal priority (nor starve the submitter's other threads).
  */
 #include <linux/dma-direct.h>
 #include <linux/dmaengine.h>
@@ -26,6 +28,7 @@
 #include <linux/workqueue.h>
 
 #include "engine.h"
+#include "fault.h"
 #include "region.h"
 
 #define UDMA_SW_CHANNELS	16
@@ -95,14 +98,25 @@ static struct notifier_block udma_sw_memory_nb = {
 	.notifier_call = udma_sw_memory_event,
 };
 
+static struct workqueue_struct *udma_sw_wq;
+
 int udma_sw_init(void)
 {
-	return register_memory_notifier(&udma_sw_memory_nb);
+	int ret;
+
+	udma_sw_wq = alloc_workqueue("userdma_sw", WQ_CPU_INTENSIVE, 0);
+	if (!udma_sw_wq)
+		return -ENOMEM;
+	ret = register_memory_notifier(&udma_sw_memory_nb);
+	if (ret)
+		destroy_workqueue(udma_sw_wq);
+	return ret;
 }
 
 void udma_sw_exit(void)
 {
 	unregister_memory_notifier(&udma_sw_memory_nb);
+	destroy_workqueue(udma_sw_wq);
 }
 
 /*
@@ -358,7 +372,7 @@ udma_sw_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 
 	if (!len)
 		return NULL;
-	d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	d = udma_fault(UDMA_FP_SW_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
 	dma_async_tx_descriptor_init(&d->tx, chan);
@@ -378,7 +392,7 @@ static void udma_sw_issue_pending(struct dma_chan *chan)
 	WRITE_ONCE(c->abort, false);
 	list_splice_tail_init(&c->submitted, &c->issued);
 	spin_unlock_bh(&c->lock);
-	queue_work_on(raw_smp_processor_id(), system_highpri_wq, &c->work);
+	queue_work_on(raw_smp_processor_id(), udma_sw_wq, &c->work);
 }
 
 static enum dma_status udma_sw_tx_status(struct dma_chan *chan,

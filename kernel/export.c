@@ -20,6 +20,7 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "region.h"
 
 /* One importer's mapping, for DMA_BUF_IOCTL_SYNC to maintain. */
@@ -36,6 +37,8 @@ static int udma_dmabuf_attach(struct dma_buf *dmabuf,
 	struct userdma_region *r = dmabuf->priv;
 	struct udma_attachment *a;
 
+	if (udma_fault(UDMA_FP_ATTACH_ALLOC))
+		return -ENOMEM;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
@@ -81,13 +84,17 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	int ret;
 
+	if (udma_fault(UDMA_FP_MAP_SGT_ALLOC))
+		return ERR_PTR(-ENOMEM);
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
-	ret = udma_dmabuf_table(r, sgt, attach->dev);
+	ret = udma_fault(UDMA_FP_MAP_TABLE) ? -ENOMEM :
+	      udma_dmabuf_table(r, sgt, attach->dev);
 	if (ret)
 		goto err_free;
-	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+	ret = udma_fault(UDMA_FP_MAP_DMA) ? -ENOMEM :
+	      dma_map_sgtable(attach->dev, sgt, dir, 0);
 	if (ret)
 		goto err_free_table;
 
@@ -210,6 +217,8 @@ static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	vma->vm_private_data = r;
 	vma->vm_ops = &udma_vm_ops;
 
+	if (udma_fault(UDMA_FP_MMAP))
+		return -ENOMEM;
 	switch (r->kind) {
 	case UDMA_COHERENT:
 		return dma_mmap_attrs(r->dev, vma, r->cpu_addr, r->dma_handle,
@@ -233,7 +242,8 @@ static int udma_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 		iosys_map_set_vaddr(map, r->cpu_addr);
 		return 0;
 	}
-	vaddr = vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
+	vaddr = udma_fault(UDMA_FP_VMAP) ? NULL :
+		vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
 		return -ENOMEM;
 	iosys_map_set_vaddr(map, vaddr);
@@ -300,7 +310,8 @@ struct dma_buf *udma_export_get(struct userdma_region *r)
 		info.size = r->npages << PAGE_SHIFT;
 		info.flags = O_RDWR;
 		info.priv = r;
-		dmabuf = dma_buf_export(&info);
+		dmabuf = udma_fault(UDMA_FP_DMABUF_EXPORT) ? ERR_PTR(-ENOMEM) :
+			 dma_buf_export(&info);
 		if (IS_ERR(dmabuf))
 			goto out;
 		udma_region_get(r);

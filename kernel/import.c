@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "region.h"
 
 struct userdma_region *udma_import_create(struct device *dev, int fd,
@@ -47,12 +48,14 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 		goto err_put;
 	}
 
-	r->import_attach = dma_buf_attach(r->import_buf, dev);
+	r->import_attach = udma_fault(UDMA_FP_IMPORT_ATTACH) ? ERR_PTR(-ENOMEM) :
+			   dma_buf_attach(r->import_buf, dev);
 	if (IS_ERR(r->import_attach)) {
 		ret = PTR_ERR(r->import_attach);
 		goto err_put;
 	}
-	r->import_sgt = dma_buf_map_attachment_unlocked(r->import_attach, dir);
+	r->import_sgt = udma_fault(UDMA_FP_IMPORT_MAP) ? ERR_PTR(-ENOMEM) :
+			dma_buf_map_attachment_unlocked(r->import_attach, dir);
 	if (IS_ERR(r->import_sgt)) {
 		ret = PTR_ERR(r->import_sgt);
 		goto err_detach;

@@ -11,6 +11,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "bench.h"
+#include "fault.h"
 #include "node.h"
 #include "xfer.h"
 
@@ -22,7 +23,7 @@
 int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
 		  void __user *ucmd, u32 *usize)
 {
-	if (get_user(*usize, (u32 __user *)ucmd))
+	if (udma_fault(UDMA_FP_COPY_CMD) || get_user(*usize, (u32 __user *)ucmd))
 		return -EFAULT;
 	if (*usize < min_size)
 		return -EINVAL;
@@ -37,6 +38,8 @@ int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
 
 	/* tell the caller how much of its struct this kernel filled */
 	*(u32 *)kcmd = n;
+	if (udma_fault(UDMA_FP_REPLY))
+		return -EFAULT;
 	return copy_to_user(ucmd, kcmd, n) ? -EFAULT : 0;
 }
 
@@ -47,9 +50,12 @@ int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
  */
 int udma_handle_reserve(struct userdma_file *uf, u32 *handle)
 {
-	int ret = xa_alloc(&uf->regions, handle, NULL,
-			   XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
+	int ret;
 
+	if (udma_fault(UDMA_FP_HANDLE_RESERVE))
+		return -ENOMEM;
+	ret = xa_alloc(&uf->regions, handle, NULL,
+		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
 	return ret == -EBUSY ? -ENOSPC : ret;
 }
 
@@ -236,7 +242,8 @@ static int udma_ioctl_segments(struct userdma_file *uf, void __user *arg)
 			.length = seg->length,
 		};
 
-		if (copy_to_user(&out[i], &s, sizeof(s))) {
+		if (udma_fault(UDMA_FP_SEGMENTS_COPY) ||
+		    copy_to_user(&out[i], &s, sizeof(s))) {
 			ret = -EFAULT;
 			goto out;
 		}

@@ -10,6 +10,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "node.h"
+#include "fault.h"
 
 #define UDMA_MMAP_PGSHIFT	(USERDMA_MMAP_SHIFT - PAGE_SHIFT)
 
@@ -107,7 +108,8 @@ int udma_ioctl_export(struct userdma_file *uf, void __user *arg)
 		return PTR_ERR(dmabuf);
 
 	/* the fd goes live only once the caller has been told its number */
-	fd = get_unused_fd_flags(O_RDWR |
+	fd = udma_fault(UDMA_FP_EXPORT_FD) ? -EMFILE :
+	     get_unused_fd_flags(O_RDWR |
 				 (cmd.flags & USERDMA_EXPORT_CLOEXEC ? O_CLOEXEC : 0));
 	if (fd < 0) {
 		ret = fd;

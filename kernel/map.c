@@ -15,6 +15,7 @@
 #include <linux/swiotlb.h>
 
 #include "bench.h"
+#include "fault.h"
 #include "region.h"
 
 /*
@@ -82,7 +83,7 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 	unsigned int i;
 	int ret;
 
-	ret = udma_segs_alloc(r, sgt->nents);
+	ret = udma_segs_alloc(r, sgt->nents, UDMA_FP_SEGS_ALLOC);
 	if (ret)
 		return ret;
 
@@ -100,6 +101,8 @@ int udma_map(struct userdma_region *r)
 {
 	int ret;
 
+	if (udma_fault(UDMA_FP_SG_TABLE))
+		return -ENOMEM;
 	ret = sg_alloc_table_from_pages_segment(&r->sgt, r->pages, r->npages,
 						offset_in_page(r->uaddr),
 						r->length,
@@ -112,7 +115,8 @@ int udma_map(struct userdma_region *r)
 	ret = udma_check_reach(r);
 	if (ret)
 		goto err_free_table;
-	ret = dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
+	ret = udma_fault(UDMA_FP_DMA_MAP) ? -ENOMEM :
+	      dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
 	if (ret)
 		goto err_free_table;
 	udma_bench_stamp(USERDMA_BENCH_NS_MAP);

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 
 #include "engine.h"
+#include "fault.h"
 #include "node.h"
 #include "xfer.h"
 
@@ -141,7 +142,8 @@ static int udma_open(struct inode *inode, struct file *file)
 	struct userdma_file *uf;
 	int ret = 0;
 
-	uf = kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
+	uf = udma_fault(UDMA_FP_OPEN_ALLOC) ? NULL :
+	     kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
 	if (!uf)
 		return -ENOMEM;
 	uf->node = node;
@@ -328,6 +330,7 @@ int udma_nodes_init(void)
 		return ret;
 	}
 	udma_debugfs_root = debugfs_create_dir("userdma", NULL);
+	udma_fault_init(udma_debugfs_root);
 	return 0;
 }
 

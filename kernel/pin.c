@@ -14,6 +14,7 @@
 
 #include "bench.h"
 #include "compat.h"
+#include "fault.h"
 #include "region.h"
 
 /*
@@ -35,6 +36,8 @@ int udma_charge(struct userdma_region *r)
 
 	if (!mm)
 		return -EFAULT;
+	if (udma_fault(UDMA_FP_CHARGE))
+		return -ENOMEM;
 	pinned = atomic64_add_return(r->npages, &mm->pinned_vm);
 	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
 		atomic64_sub(r->npages, &mm->pinned_vm);
@@ -66,6 +69,13 @@ static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
 			ret = -EINTR;
 			break;
 		}
+		if (udma_fault(UDMA_FP_PIN)) {
+			ret = -EFAULT;
+			break;
+		}
+		/* a short pin: the loop goes on from where it stopped */
+		if (batch > 1 && udma_fault(UDMA_FP_PIN_SHORT))
+			batch /= 2;
 		ret = udma_pin_result(pin_user_pages_fast(start + pinned * PAGE_SIZE,
 							  batch, gup_flags,
 							  r->pages + pinned));
@@ -88,7 +98,7 @@ int udma_pin(struct userdma_region *r)
 	if (r->dir != DMA_TO_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
-	ret = udma_pages_alloc(r);
+	ret = udma_pages_alloc(r, UDMA_FP_PIN_ARRAY);
 	if (ret)
 		return ret;
 

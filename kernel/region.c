@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "region.h"
+#include "fault.h"
 
 static int udma_check_range(unsigned long uaddr, u64 length)
 {
@@ -54,10 +55,12 @@ void udma_stats_add(struct userdma_stats *s, long regions, long pages,
  * it lives in the region itself: registering 4 KiB then allocates nothing
  * but the region, which is most of what separates it from the raw calls.
  */
-int udma_pages_alloc(struct userdma_region *r)
+int udma_pages_alloc(struct userdma_region *r, enum udma_fault_point fp)
 {
 	if (r->npages == 1)
 		r->pages = &r->one_page;
+	else if (udma_fault(fp))
+		r->pages = NULL;
 	else
 		r->pages = kvmalloc_array(r->npages, sizeof(*r->pages),
 					  GFP_KERNEL_ACCOUNT);
@@ -71,10 +74,13 @@ void udma_pages_free(struct userdma_region *r)
 	r->pages = NULL;
 }
 
-int udma_segs_alloc(struct userdma_region *r, unsigned int nr)
+int udma_segs_alloc(struct userdma_region *r, unsigned int nr,
+		    enum udma_fault_point fp)
 {
 	if (nr == 1)
 		r->segs = &r->one_seg;
+	else if (udma_fault(fp))
+		r->segs = NULL;
 	else
 		r->segs = kvmalloc_array(nr, sizeof(*r->segs),
 					 GFP_KERNEL_ACCOUNT);
@@ -98,6 +104,8 @@ struct userdma_region *udma_region_alloc(enum udma_kind kind,
 {
 	struct userdma_region *r;
 
+	if (udma_fault(UDMA_FP_REGION_ALLOC))
+		return NULL;
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return NULL;

@@ -16,6 +16,8 @@
 #include <linux/scatterlist.h>
 #include <linux/userdma.h>
 
+#include "fault.h"
+
 struct dma_buf;
 struct dma_buf_attachment;
 struct mm_struct;
@@ -144,9 +146,10 @@ struct userdma_region *udma_region_create(struct device *dev,
 void udma_region_put(struct userdma_region *r);
 void udma_handle_put(struct userdma_region *r, bool revoke);
 bool udma_dir_valid(enum dma_data_direction dir);
-int udma_pages_alloc(struct userdma_region *r);
+int udma_pages_alloc(struct userdma_region *r, enum udma_fault_point fp);
 void udma_pages_free(struct userdma_region *r);
-int udma_segs_alloc(struct userdma_region *r, unsigned int nr);
+int udma_segs_alloc(struct userdma_region *r, unsigned int nr,
+		    enum udma_fault_point fp);
 void udma_segs_free(struct userdma_region *r);
 void udma_stats_add(struct userdma_stats *s, long regions, long pages,
 		    s64 bytes);

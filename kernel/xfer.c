@@ -10,9 +10,11 @@
  * the completion visible.  Engines whose callbacks may come from interrupt
  * context hand that to post_work; the software engine's callbacks run in
  * its worker, which posts directly: under emulation every hand-off to
- * another thread costs tens of microseconds, more than a 4 KiB copy.  A region with a transfer in flight cannot be
- * unregistered, and closing the file stops the channel and finishes every
- * transfer before any region is unmapped or unpinned.
+ * another thread costs tens of microseconds, more than a 4 KiB copy.
+ *
+ * A region with a transfer in flight cannot be unregistered, and closing
+ * the file stops the channel and finishes every transfer before any region
+ * is unmapped or unpinned.
  */
 #include <linux/dmaengine.h>
 #include <linux/eventfd.h>
@@ -24,6 +26,7 @@
 
 #include "compat.h"
 #include "engine.h"
+#include "fault.h"
 #include "node.h"
 #include "xfer.h"
 
@@ -319,7 +322,8 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	dma_cap_mask_t mask;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	ctx = udma_fault(UDMA_FP_XFER_CTX) ? NULL :
+	      kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	if (efd != -1) {
@@ -332,7 +336,8 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
-	ctx->chan = dma_request_channel(mask, udma_chan_match, &f);
+	ctx->chan = udma_fault(UDMA_FP_XFER_CHAN) ? NULL :
+		    dma_request_channel(mask, udma_chan_match, &f);
 	if (!ctx->chan) {
 		ret = -EBUSY;
 		goto err_eventfd;
@@ -447,6 +452,8 @@ static void udma_xfer_submit_pieces(struct udma_xfer_ctx *ctx,
 		struct dma_async_tx_descriptor *tx;
 		u32 n = x->pieces[i].len;
 
+		if (udma_fault(UDMA_FP_XFER_PREP))
+			break;
 		tx = dmaengine_prep_dma_memcpy(ctx->chan, udma_cursor_addr(d),
 					       udma_cursor_addr(s), n,
 					       DMA_PREP_INTERRUPT |
@@ -479,7 +486,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	unsigned int n;
 	int ret;
 
-	ret = copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
+	ret = udma_fault(UDMA_FP_XFER_COPY_IN) ? -EFAULT :
+	      copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
 	if (ret)
 		return ret;
 	if (!req.length)
@@ -495,7 +503,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	udma_cursor_init(&s, src, req.src);
 	udma_cursor_init(&d, dst, req.dst);
 	n = udma_split(&s, &d, req.length, max_piece, NULL);
-	x = kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
+	x = udma_fault(UDMA_FP_XFER_ALLOC) ? NULL :
+	    kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
 	if (!x) {
 		ret = -ENOMEM;
 		goto err_dst;
@@ -527,7 +536,8 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	spin_unlock_irq(&ctx->lock);
 
 	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
-	if (put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
+	if (udma_fault(UDMA_FP_XFER_COOKIE) ||
+	    put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
 		spin_lock_irq(&ctx->lock);
 		list_del(&x->link);
 		ctx->outstanding--;
@@ -625,6 +635,22 @@ static bool udma_cookie_pending(struct udma_xfer_ctx *ctx, u64 cookie)
 }
 
 /* Condition for the waits: a completion to take, or nothing to wait for. */
+/*
+ * Completions whose copy to user space failed go back where they were, so
+ * that a bad buffer costs the caller an EFAULT and never a completion.
+ */
+static void udma_put_back(struct udma_xfer_ctx *ctx, struct udma_xfer **xs,
+			  size_t n)
+{
+	spin_lock_irq(&ctx->lock);
+	while (n--) {
+		list_add(&xs[n]->link, &ctx->done);
+		ctx->outstanding++;
+	}
+	spin_unlock_irq(&ctx->lock);
+	wake_up_all(&ctx->wq);
+}
+
 static bool udma_wait_done(struct udma_xfer_ctx *ctx, u64 cookie,
 			   struct udma_xfer **x, int *err)
 {
@@ -669,8 +695,12 @@ int udma_ioctl_wait(struct userdma_file *uf, void __user *arg)
 		return err;
 
 	cmd.completion = x->c;
-	kfree(x);
-	return udma_reply(arg, &cmd, sizeof(cmd), usize);
+	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
+	if (ret)
+		udma_put_back(ctx, &x, 1);
+	else
+		kfree(x);
+	return ret;
 }
 
 #define UDMA_READ_BATCH	16
@@ -680,9 +710,10 @@ ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
 {
 	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
 	struct userdma_completion out[UDMA_READ_BATCH];
+	struct udma_xfer *taken[UDMA_READ_BATCH];
 	size_t want = min_t(size_t, len / sizeof(out[0]), UDMA_READ_BATCH);
 	struct udma_xfer *x;
-	size_t n = 0;
+	size_t n = 0, i;
 	int err;
 
 	if (!want)
@@ -700,17 +731,22 @@ ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
 	if (err)
 		return 0;
 
+	taken[n] = x;
 	out[n++] = x->c;
-	kfree(x);
 	spin_lock_irq(&ctx->lock);
 	while (n < want && (x = udma_take_done(ctx, 0))) {
+		taken[n] = x;
 		out[n++] = x->c;
-		kfree(x);
 	}
 	spin_unlock_irq(&ctx->lock);
 
-	if (copy_to_user(buf, out, n * sizeof(out[0])))
+	if (udma_fault(UDMA_FP_XFER_READ_COPY) ||
+	    copy_to_user(buf, out, n * sizeof(out[0]))) {
+		udma_put_back(ctx, taken, n);
 		return -EFAULT;
+	}
+	for (i = 0; i < n; i++)
+		kfree(taken[i]);
 	return n * sizeof(out[0]);
 }
 

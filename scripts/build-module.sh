@@ -11,6 +11,8 @@
 # self-tests), SPARSE=1 also runs sparse (C=1); its warnings fail too.
 # BENCH=1 builds the benchmark variant (USERDMA_BENCH=y: the bench ioctl,
 # kernel/bench.c) in build/<KVER>/bench/ instead; only `make bench` uses it.
+# FAULT=1 builds the fault-injection variant (USERDMA_FAULT=y, kernel/fault.c)
+# in build/<KVER>/fault/; the test guests load it for fault_sweep only.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +24,7 @@ main() {
 	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' under /lib/modules"
 	out="$top/build/$kver"
 	[ "${BENCH:-0}" = 1 ] && out+=/bench
+	[ "${FAULT:-0}" = 1 ] && out+=/fault
 	log="$out/module-build.log"
 
 	copy_sources "$out"
@@ -49,10 +52,12 @@ copy_sources() {
 }
 
 compile_module() {
-	local kver=$1 dir=$2 sparse=() bench=()
+	local kver=$1 dir=$2 sparse=() bench=() fault=()
 	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
 	[ "${BENCH:-0}" = 1 ] && bench=(USERDMA_BENCH=y)
-	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" "${bench[@]}" modules
+	[ "${FAULT:-0}" = 1 ] && fault=(USERDMA_FAULT=y)
+	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" "${bench[@]}" \
+		"${fault[@]}" modules
 }
 
 main "$@"

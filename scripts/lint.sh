@@ -3,7 +3,7 @@
 # checkpatch.pl --strict on every kernel source and header (the module's
 # and the example driver's), and a sparse (C=2) W=1 build of both against
 # each installed kernel with no diagnostics at all; the module also in its
-# benchmark variant (USERDMA_BENCH=y).
+# benchmark (USERDMA_BENCH=y) and fault-injection (USERDMA_FAULT=y) variants.
 # checkpatch.pl comes from Debian's linux-source package (the headers
 # packages lack it); only that script and its data files are unpacked.
 set -uo pipefail
@@ -74,6 +74,12 @@ for build in /lib/modules/*/build; do
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ (bench variant) for $kver are silent" "$log.f"
+	make -s -C "$build" M="$work/kernel" clean >/dev/null 2>&1
+	make -s -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y modules >"$log" 2>&1
+	rc=$?
+	grep -v 'Skipping BTF generation' "$log" >"$log.f"
+	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
+	tap $? "lint: sparse and W=1 build of kernel/ (fault-injection variant) for $kver are silent" "$log.f"
 	make -s -C "$build" M="$work/kernel" clean >/dev/null 2>&1
 	make -s -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
 	rc=$?

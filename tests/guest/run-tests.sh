@@ -284,6 +284,36 @@ check_pins_since_boot() {
 	fi
 }
 
+# Replace the loaded userdma by the module at $1 (same parameters); a
+# failure is one "not ok" line and returns 1.
+swap_module() {
+	local ko=$1 out
+	if ! out=$(rmmod userdma 2>&1); then
+		fail "guest: rmmod userdma before loading $ko failed: $out"
+		return 1
+	fi
+	if ! out=$(insmod "$ko" $USERDMA_MODULE_PARAMS 2>&1); then
+		fail "guest: insmod $ko $USERDMA_MODULE_PARAMS failed: $out"
+		return 1
+	fi
+	pass "guest: rmmod userdma; insmod $ko $USERDMA_MODULE_PARAMS"
+	return 0
+}
+
+# fault_sweep runs against the USERDMA_FAULT=y build (/userdma-fault.ko),
+# every other test against the production module; without the fault build
+# the test runs as is and skips.
+run_fault_test() {
+	local bin=$1
+	if [ ! -f /userdma-fault.ko ]; then
+		run_test "$bin"
+		return 0
+	fi
+	swap_module /userdma-fault.ko || return 1
+	run_test "$bin"
+	swap_module /userdma.ko
+}
+
 # A test that was never run because the module is missing is still a failure.
 fail_unrun_tests() {
 	local bin
@@ -309,7 +339,11 @@ main() {
 
 	if check_insmod; then
 		for bin in $programs; do
-			[ -x "$bin" ] && run_test "$bin"
+			[ -x "$bin" ] || continue
+			case ${bin##*/} in
+			fault_sweep) run_fault_test "$bin" || break ;;
+			*) run_test "$bin" ;;
+			esac
 		done
 		check_rmmod
 	else

@@ -35,6 +35,11 @@ build_module() {
 	bash "$TOP/scripts/build-module.sh" "$1"
 }
 
+# The fault-injection variant (USERDMA_FAULT=y) in build/<kver>/fault/.
+build_fault_module() {
+	FAULT=1 bash "$TOP/scripts/build-module.sh" "$1"
+}
+
 # The example driver for one kernel, after build_module; prints its path.
 build_example() {
 	bash "$TOP/scripts/build-example.sh" "$1"
@@ -113,6 +118,11 @@ pack_initramfs() {
 	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
 	install -m 755 "$TOP/tests/guest/bench.sh" "$stage/bench.sh"
 	install -m 644 "$ko" "$stage/userdma.ko"
+	# the fault-injection variant (FAULT=1 scripts/build-module.sh), which
+	# the runner swaps in for fault_sweep only
+	if [ -f "$(dirname "$ko")/../fault/kernel/userdma.ko" ]; then
+		install -m 644 "$(dirname "$ko")/../fault/kernel/userdma.ko" "$stage/userdma-fault.ko"
+	fi
 	# the example driver, built next to the module (scripts/build-example.sh)
 	if [ -f "$(dirname "$ko")/../examples/kernel/edu_zc.ko" ]; then
 		install -m 644 "$(dirname "$ko")/../examples/kernel/edu_zc.ko" "$stage/edu_zc.ko"

@@ -217,6 +217,15 @@ build_kernel_lane() {
 		return 1
 	fi
 	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings)"
+	# fault_sweep's module: without it that test skips, the others run
+	rm -f "$TOP/build/$kver/fault/kernel/userdma.ko"
+	if build_fault_module "$kver" >/dev/null 2>"$LOGS/build-fault-$short.err"; then
+		result build ok "build/$short: userdma.ko with USERDMA_FAULT=y for $kver (W=1, no warnings)"
+	else
+		tail -n 40 "$LOGS/build-fault-$short.err" >"$LOGS/build-fault-$short.tail"
+		result build fail "build/$short: the USERDMA_FAULT=y module failed to build or warned (W=1)" \
+			"$LOGS/build-fault-$short.tail"
+	fi
 	# The example driver is one test among others: its failure fails that
 	# test (not run: no /edu_zc.ko), not the kernel's guests.
 	rm -f "$TOP/build/$kver/examples/kernel/edu_zc.ko"
