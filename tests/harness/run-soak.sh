@@ -19,10 +19,18 @@ esac
 secs=$((MINUTES * 60))
 [ "$secs" -gt 0 ] || secs=30
 
-cases=$(mktemp -d /tmp/userdma-soak.XXXXXX)
-trap 'rm -rf "$cases"' EXIT
+# The program is built from a copy in a cases directory of its own; its
+# binary and dependency file name that copy, so both go afterwards and the
+# next make check builds every program from tests/cases again.
+cases=$TOP/build/soak-cases
+cleanup() {
+	rm -f "$TOP/build/guest/tests/main/fuzz_ioctl" "$TOP/build/guest/obj/main/fuzz_ioctl.d"
+}
+trap cleanup EXIT
+rm -rf "$cases"
 mkdir -p "$cases/main"
 cp "$TOP/tests/cases/main/fuzz_ioctl.c" "$cases/main/"
+cleanup
 
 append="udt_fuzz_seconds=$secs${SEED:+ udt_fuzz_seed=$SEED}"
 echo "${0##*/}: fuzz_ioctl for $secs s per guest ($append)" >&2

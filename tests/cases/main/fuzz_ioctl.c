@@ -445,7 +445,9 @@ static void reg_bad(struct ctx *c)
 	case 3: r.reserved = 1 + rb(c, 0xffff); want = -EINVAL; what = "reserved set"; break;
 	case 4: want = -EFAULT; what = "PROT_NONE range"; break;
 	case 5:
-		r.addr = 0xffffffff81000000ull + rb(c, 1 << 20) * PAGE;
+		/* the direct map or the kernel image, never wrapping to 0 */
+		r.addr = pct(c, 50) ? 0xffff888000000000ull + rb(c, 1ull << 30) * PAGE :
+				      0xffffffff81000000ull + rb(c, 0x7e000000 / PAGE) * PAGE;
 		want = -EFAULT; what = "kernel address"; break;
 	case 6:
 		r.addr = 0x0000800000000000ull + rb(c, 1ull << 40) * PAGE;
@@ -1024,6 +1026,16 @@ static void do_mmap(struct ctx *c)
 		c->maps[i] = c->maps[--c->nmaps];
 		return;
 	}
+	if (!c->shared && c->nfreed && pct(c, 15)) {
+		/* the window of a released handle maps nothing */
+		off = (uint64_t)c->freed[rb(c, c->nfreed)] << USERDMA_MMAP_SHIFT;
+		m = mmap(NULL, PAGE, prot, flags, c->fd, off);
+		count(OP_MMAP, m == MAP_FAILED ? -errno : 0);
+		expect(c, OP_MMAP, m == MAP_FAILED ? -errno : 0, -ENXIO, 1, "released handle");
+		if (m != MAP_FAILED)
+			munmap(m, PAGE);
+		return;
+	}
 	if (i < 0 || c->o[i].kind != K_ALLOC)
 		return;
 	o = &c->o[i];
@@ -1335,6 +1347,8 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+static int soaking;
+
 static void child_main(int id)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -1343,6 +1357,9 @@ static void child_main(int id)
 	if (!c || fd < 0)
 		_exit(2);
 	ctx_init(c, id, fd, 0);
+	/* a soak runs rounds of children: each does a bounded sequence */
+	if (soaking && !getenv("USERDMA_FUZZ_ITERS"))
+		iters_per_worker = 2000 + rb(c, 20000);
 	run_worker(c);
 	_exit(0);
 }
@@ -1398,7 +1415,8 @@ int main(void)
 		seed &= 0xffffffffffull;
 	}
 	soak = env_ll("USERDMA_FUZZ_SECONDS", 0);
-	iters_per_worker = env_ll("USERDMA_FUZZ_ITERS", soak ? ~0ull >> 1 : 3000);
+	soaking = soak > 0;
+	iters_per_worker = env_ll("USERDMA_FUZZ_ITERS", soak ? ~0ull >> 1 : 6000);
 	/* CI: stay well inside a minute even on a slow TCG guest */
 	budget = soak ? soak : 20;
 	diag("seed %" PRIu64 " (USERDMA_FUZZ_SEED=%" PRIu64 " to replay), %" PRIu64
