@@ -1411,17 +1411,29 @@ int main(void)
 
 	seed = env_ll("USERDMA_FUZZ_SEED", 0);
 	if (!seed) {
-		seed = ((uint64_t)now_s() * 1000003ull) ^ ((uint64_t)getpid() << 20);
+		/* guests boot alike: their clocks and pids would repeat seeds */
+		int ufd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (ufd < 0 || read(ufd, &seed, sizeof(seed)) != sizeof(seed))
+			seed = (uint64_t)(now_s() * 1e6) ^ ((uint64_t)getpid() << 20);
+		if (ufd >= 0)
+			close(ufd);
 		seed &= 0xffffffffffull;
+		seed |= !seed;
 	}
 	soak = env_ll("USERDMA_FUZZ_SECONDS", 0);
 	soaking = soak > 0;
 	iters_per_worker = env_ll("USERDMA_FUZZ_ITERS", soak ? ~0ull >> 1 : 6000);
 	/* CI: stay well inside a minute even on a slow TCG guest */
 	budget = soak ? soak : 20;
-	diag("seed %" PRIu64 " (USERDMA_FUZZ_SEED=%" PRIu64 " to replay), %" PRIu64
-	     " iterations per worker, %.0f s budget, %d threads on one file + %d children per round",
-	     seed, seed, iters_per_worker, budget, NR_THREADS, NR_CHILDREN);
+	if (soak && !getenv("USERDMA_FUZZ_ITERS"))
+		diag("seed %" PRIu64 " (USERDMA_FUZZ_SEED=%" PRIu64 " to replay), soak of %.0f s: "
+		     "%d threads on one file until the end, rounds of %d children",
+		     seed, seed, budget, NR_THREADS, NR_CHILDREN);
+	else
+		diag("seed %" PRIu64 " (USERDMA_FUZZ_SEED=%" PRIu64 " to replay), %" PRIu64
+		     " iterations per worker, %.0f s budget, %d threads on one file + %d children per round",
+		     seed, seed, iters_per_worker, budget, NR_THREADS, NR_CHILDREN);
 	t0 = now_s();
 	deadline = t0 + budget;
 
