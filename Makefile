@@ -18,6 +18,9 @@
 #                            and configuration with the USERDMA_BENCH=y module;
 #                            results in build/bench/, tables and plots into
 #                            docs/performance.md [BENCH_ARGS=-q] [JOBS=2]
+#   make soak [MINUTES=10]   the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) alone
+#                            for MINUTES per guest, not part of check
+#                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
 #   make clean
 
 KERNELS ?= 6.1 6.12
@@ -29,7 +32,7 @@ KVER    ?=
 export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE \
 	LINT PKG PKG_TESTS BENCH_ARGS BENCH_RENDER
 
-.PHONY: all module lib tools tests guest check demo bench deps clean
+.PHONY: all module lib tools tests guest check demo bench soak deps clean
 
 all: module lib tools
 
@@ -57,6 +60,12 @@ guest: tests
 check:
 	bash scripts/install-deps.sh
 	bash tests/harness/run-matrix.sh
+
+# KERNELS and CONFIGS default to one kernel and two configurations here.
+soak:
+	KERNELS="$(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.12)" \
+	CONFIGS="$(if $(filter command line environment,$(origin CONFIGS)),$(CONFIGS),strict swiotlb)" \
+	MINUTES="$(MINUTES)" SEED="$(SEED)" bash tests/harness/run-soak.sh
 
 demo:
 	bash scripts/install-deps.sh

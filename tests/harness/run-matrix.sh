@@ -373,7 +373,8 @@ main() {
 	T0=$EPOCHREALTIME
 	mkdir -p "$LOGS" "$RESULTS"
 	rm -f "$RESULTS"/*
-	[ "$TEST_TIMEOUT" = 600 ] || EXTRA_APPEND="udt_test_timeout=$TEST_TIMEOUT"
+	# EXTRA_APPEND from the caller (run-soak.sh) is kept.
+	[ "$TEST_TIMEOUT" = 600 ] || EXTRA_APPEND="${EXTRA_APPEND:+$EXTRA_APPEND }udt_test_timeout=$TEST_TIMEOUT"
 	export EXTRA_APPEND=${EXTRA_APPEND:-}
 
 	echo "TAP version 13"
