@@ -17,7 +17,7 @@
 #   make bench               benchmarks (not part of check): one guest per kernel
 #                            and configuration with the USERDMA_BENCH=y module;
 #                            results in build/bench/, tables and plots into
-#                            docs/performance.md [BENCH_ARGS=-q] [JOBS=2]
+#                            docs/performance.md [BENCH_ARGS=-q] [JOBS=1]
 #   make soak [MINUTES=10]   the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) alone
 #                            for MINUTES per guest, not part of check
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
