@@ -303,9 +303,12 @@ static int op_xfer(void)
 	if (ret)
 		goto out;
 	ret = udt_wait(fd, x.cookie, 20 * 1000000000ll, &c);
-	/* a completion that could not be copied out is still there */
+	/*
+	 * Whether the copy-in or the copy-out failed, the completion is
+	 * still to come or still there.
+	 */
 	if (ret == -EFAULT)
-		ret = udt_wait(fd, x.cookie, 0, &c);
+		ret = udt_wait(fd, x.cookie, 20 * 1000000000ll, &c);
 	if (ret)
 		goto out;
 	if (c.status != USERDMA_XFER_DONE) {
