@@ -89,7 +89,8 @@ static atomic64_t udma_sw_ram_known;
 static int udma_sw_memory_event(struct notifier_block *nb,
 				unsigned long action, void *arg)
 {
-	if (action == MEM_GOING_OFFLINE)
+	/* and again once it is offline: a copy may have looked in between */
+	if (action == MEM_GOING_OFFLINE || action == MEM_OFFLINE)
 		atomic64_set(&udma_sw_ram_known, 0);
 	return NOTIFY_OK;
 }
