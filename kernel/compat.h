@@ -69,4 +69,15 @@ static inline void udma_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * 6.13 ("module: Convert symbol namespace to string literal") takes the
+ * namespace as a string; before it, as a bare word the macro stringified.
+ * Without the import the dma-buf symbols do not resolve at load time.
+ */
+#ifdef UDMA_IMPORT_NS_STRING
+#define UDMA_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define UDMA_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
 #endif /* USERDMA_COMPAT_H */

@@ -341,4 +341,4 @@ int udma_export_mmap(struct userdma_region *r, struct vm_area_struct *vma,
 	return ret;
 }
 
-MODULE_IMPORT_NS(DMA_BUF);
+UDMA_IMPORT_NS_DMA_BUF();

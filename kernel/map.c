@@ -58,6 +58,17 @@ bool udma_reach_limited(struct device *dev)
 	return !udma_iommu_translates(dev) && dma_addressing_limited(dev);
 }
 
+/*
+ * What dma_capable() decides for RAM on x86-64, without it: 7.3 made it
+ * call force_dma_unencrypted(), which modules cannot link against.
+ */
+static bool udma_dma_reaches(struct device *dev, dma_addr_t addr, size_t size)
+{
+	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+
+	return addr != DMA_MAPPING_ERROR && addr + size - 1 <= limit;
+}
+
 static int udma_check_reach(struct userdma_region *r)
 {
 	struct scatterlist *sg;
@@ -68,8 +79,8 @@ static int udma_check_reach(struct userdma_region *r)
 	if (is_swiotlb_force_bounce(r->dev))
 		return -EIO;
 	for_each_sgtable_sg(&r->sgt, sg, i) {
-		if (!dma_capable(r->dev, phys_to_dma(r->dev, sg_phys(sg)),
-				 sg->length, true))
+		if (!udma_dma_reaches(r->dev, phys_to_dma(r->dev, sg_phys(sg)),
+				      sg->length))
 			return -EIO;
 	}
 	return 0;

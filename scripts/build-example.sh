@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 main() {
 	[ $# -eq 1 ] || die "usage: $0 KVER"
 	local kver out dir log symvers sparse=()
-	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' under /lib/modules"
+	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' (under /lib/modules or a suite root)"
 	out=$top/build/$kver
 	symvers=$out/kernel/Module.symvers
 	[ -f "$symvers" ] || die "no $symvers: build userdma.ko for $kver first"
@@ -25,7 +25,7 @@ main() {
 	mkdir -p "$dir"
 	cp "$top"/examples/kernel/{Kbuild,edu_zc.c} "$dir/"
 	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
-	if ! make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" \
+	if ! kmake "$kver" "$dir" W=1 "${sparse[@]}" \
 		KBUILD_EXTRA_SYMBOLS="$symvers" modules >"$log" 2>&1; then
 		cat "$log" >&2
 		die "example build for $kver failed (log: ${log#"$top"/})"

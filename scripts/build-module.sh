@@ -1,8 +1,10 @@
 #!/bin/bash
 # Build kernel/ as userdma.ko against one installed kernel's headers.
 #
-#   scripts/build-module.sh KVER      e.g. 6.12.95+deb12-amd64, or a short
-#                                     prefix such as 6.1 or 6.12
+#   scripts/build-module.sh KVER      e.g. 6.12.95+deb12-amd64, a short
+#                                     prefix such as 6.1 or 6.12, or a Debian
+#                                     suite (bullseye, sid, experimental:
+#                                     built in that suite's cached root)
 #
 # Each kernel gets its own copy of the sources under build/<KVER>/ so the
 # 6.1 and 6.12 objects never clobber each other, and the copy is made fresh
@@ -21,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 main() {
 	[ $# -eq 1 ] || die "usage: $0 KVER"
 	local kver out log
-	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' under /lib/modules"
+	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' (under /lib/modules or a suite root)"
 	out="$top/build/$kver"
 	[ "${BENCH:-0}" = 1 ] && out+=/bench
 	[ "${FAULT:-0}" = 1 ] && out+=/fault
@@ -56,8 +58,7 @@ compile_module() {
 	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
 	[ "${BENCH:-0}" = 1 ] && bench=(USERDMA_BENCH=y)
 	[ "${FAULT:-0}" = 1 ] && fault=(USERDMA_FAULT=y)
-	make -C "/lib/modules/$kver/build" M="$dir" W=1 "${sparse[@]}" "${bench[@]}" \
-		"${fault[@]}" modules
+	kmake "$kver" "$dir" W=1 "${sparse[@]}" "${bench[@]}" "${fault[@]}" modules
 }
 
 main "$@"

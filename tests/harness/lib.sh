@@ -10,11 +10,42 @@ die() { echo "${0##*/}: $*" >&2; exit 1; }
 # Progress goes to stderr: stdout is reserved for the TAP stream.
 say() { echo "${0##*/}: $*" >&2; }
 
-# Full version of an installed kernel with headers and an image, from a
-# full version or a short one: "6.1" must not pick 6.12, so the short form
-# matches "6.1.*" only.  The newest wins when several are installed.
+# Kernels of other Debian suites (bullseye, sid, experimental, ...) live
+# in cached debootstrap roots made by scripts/suite-kernel.sh, with their
+# compiler, headers, image and modules; a kernel installed on this machine
+# has the root "".
+USERDMA_CACHE=${USERDMA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/userdma}
+
+# kernel_root KVER: where the kernel's /boot and /lib/modules are.
+kernel_root() {
+	local kver=$1 done
+	if [ -d "/lib/modules/$kver/build" ] && [ -f "/boot/vmlinuz-$kver" ]; then
+		echo ""
+		return 0
+	fi
+	for done in "$USERDMA_CACHE"/suites/*.done; do
+		[ -f "$done" ] || continue
+		if [ "$(cat "$done")" = "$kver" ]; then
+			echo "${done%.done}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Full version of a kernel with headers and an image, from a full version,
+# a short one or a Debian suite name.  "6.1" must not pick 6.12, so the
+# short form matches "6.1.*" (or a cached suite kernel whose short version
+# is 6.1) only; the newest installed wins when several are.  A suite name
+# makes (or reuses) that suite's root.
 resolve_kver() {
-	local want=$1 dir kver
+	local want=$1 dir kver done out
+	case $want in
+	[a-z]*)
+		out=$(bash "$TOP/scripts/suite-kernel.sh" "$want") || return 1
+		echo "${out#* }"
+		return 0 ;;
+	esac
 	if [ -d "/lib/modules/$want/build" ] && [ -f "/boot/vmlinuz-$want" ]; then
 		echo "$want"
 		return 0
@@ -24,11 +55,44 @@ resolve_kver() {
 		kver=${kver%/build}
 		[ -f "/boot/vmlinuz-$kver" ] && { echo "$kver"; return 0; }
 	done
+	for done in "$USERDMA_CACHE"/suites/*.done; do
+		[ -f "$done" ] || continue
+		kver=$(cat "$done")
+		if [ "$kver" = "$want" ] || [ "$(short_kver "$kver")" = "$want" ]; then
+			echo "$kver"
+			return 0
+		fi
+	done
 	return 1
 }
 
-# "6.12.95+deb12-amd64" -> "6.12": what tests see as USERDMA_KERNEL.
-short_kver() { echo "$1" | cut -d. -f1,2; }
+# "6.12.95+deb12-amd64" -> "6.12", "7.3-amd64" -> "7.3": what tests see as
+# USERDMA_KERNEL and the matrix rows are named by.
+short_kver() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
+
+# kmake KVER DIR MAKE-ARGS...: make for an external module in DIR against
+# KVER's build tree.  A suite kernel's build runs chrooted in its root,
+# with build/ bind-mounted at the same path in a private mount namespace
+# (gone when make ends), so DIR and every path under build/ mean the same
+# inside; /proc too, which 7.x's objtool reads.
+kmake() {
+	local kver=$1 dir=$2 root
+	shift 2
+	root=$(kernel_root "$kver") || { echo "no kernel $kver on this machine" >&2; return 1; }
+	if [ -z "$root" ]; then
+		make -C "/lib/modules/$kver/build" M="$dir" "$@"
+		return
+	fi
+	mkdir -p "$root$TOP/build"
+	unshare -m --propagation private bash -c '
+		mount --bind "$1" "$2$1" || exit 1
+		mount -t proc proc "$2/proc" || exit 1
+		root=$2
+		shift 2
+		exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LC_ALL=C "$@"' \
+		kmake "$TOP/build" "$root" make -C "/lib/modules/$kver/build" M="$dir" "$@"
+}
 
 # Build the module for one kernel; prints the .ko path, log in build/<kver>/.
 build_module() {
@@ -58,11 +122,11 @@ GUEST_MODULES="vgem vivid brd"
 # dependencies need nothing.  A module the kernel does not have is left
 # out: the test that wants it reports that.
 stage_guest_modules() {
-	local kver=$1 stage=$2 dir mod line path base
+	local kver=$1 stage=$2 root=${3:-} dir mod line path base
 	dir=$stage/lib/udt-modules
 	mkdir -p "$dir"
 	for mod in $GUEST_MODULES; do
-		if ! line=$(modprobe -S "$kver" --show-depends "$mod" 2>/dev/null); then
+		if ! line=$(modprobe -d "${root:-/}" -S "$kver" --show-depends "$mod" 2>/dev/null); then
 			say "kernel $kver has no module $mod; not packed"
 			continue
 		fi
@@ -88,7 +152,7 @@ stage_guest_modules() {
 				esac || die "cannot unpack $path"
 			fi
 			echo "$base" >>"$dir/$mod.deps"
-		done < <(modprobe -S "$kver" --show-depends "$mod")
+		done < <(modprobe -d "${root:-/}" -S "$kver" --show-depends "$mod")
 	done
 	install -m 755 "$TOP/tests/guest/udt-modprobe" "$stage/bin/udt-modprobe"
 }
@@ -100,8 +164,9 @@ stage_guest_modules() {
 # kernel version is the third argument, or else the name of the directory
 # holding the image (build/<kver>/initramfs.cpio.gz).
 pack_initramfs() {
-	local ko=$1 out=$2 kver=${3:-} stage applet
+	local ko=$1 out=$2 kver=${3:-} stage applet root
 	[ -n "$kver" ] || kver=$(basename "$(dirname "$out")")
+	root=$(kernel_root "$kver" 2>/dev/null || true)
 	stage=$(dirname "$out")/initramfs-root
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
@@ -137,10 +202,10 @@ pack_initramfs() {
 	elif [ -d "$TOP/build/guest/tests" ]; then
 		cp -r "$TOP/build/guest/tests" "$stage/tests"
 	fi
-	if [ -d "/lib/modules/$kver" ]; then
-		stage_guest_modules "$kver" "$stage"
+	if [ -d "$root/lib/modules/$kver" ]; then
+		stage_guest_modules "$kver" "$stage" "$root"
 	else
-		say "no /lib/modules/$kver: no kernel modules packed for the interop tests"
+		say "no $root/lib/modules/$kver: no kernel modules packed for the interop tests"
 	fi
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$out"
@@ -194,7 +259,8 @@ guest_args() {
 #   boot_guest KVER CONFIG LANE MODE INITRD LOGBASE TIMEOUT
 boot_guest() {
 	local kver=$1 config=$2 lane=$3 mode=$4 initrd=$5 logbase=$6 limit=$7
-	local t0 boot=- rc=0 qpid attempt retried=0
+	local t0 boot=- rc=0 qpid attempt retried=0 root
+	root=$(kernel_root "$kver") || die "no kernel image for $kver"
 	guest_args "$config" "$lane"
 	KERNEL_APPEND+=" udt_kernel=$(short_kver "$kver") udt_config=$config udt_lane=$lane udt_mode=$mode"
 	KERNEL_APPEND+=${EXTRA_APPEND:+ $EXTRA_APPEND}
@@ -203,7 +269,7 @@ boot_guest() {
 	for attempt in 1 2; do
 		rc=0
 		timeout -k 10 "$limit" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
-			-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$KERNEL_APPEND" \
+			-kernel "$root/boot/vmlinuz-$kver" -initrd "$initrd" -append "$KERNEL_APPEND" \
 			-serial "file:$logbase.log" -serial "file:$logbase.tap" \
 			</dev/null >"$logbase.qemu" 2>&1 &
 		qpid=$!

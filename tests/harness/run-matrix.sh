@@ -7,7 +7,10 @@
 # "N passed, N failed[, N skipped]".  Exit status 0 only if nothing failed
 # and something ran.
 #
-# Env: KERNELS="6.1 6.12"  CONFIGS="strict lazy noiommu swiotlb"
+# Env: KERNELS="6.1 6.12 bullseye sid:strict,swiotlb"  (a kernel is a
+#      version of one installed here, or a Debian suite whose kernel is
+#      fetched into a cached root by scripts/suite-kernel.sh; ":configs"
+#      narrows CONFIGS for that kernel)  CONFIGS="strict lazy noiommu swiotlb"
 #      LANES="main edu"  JOBS=<guests at once>  GUEST_TIMEOUT=900 (s per
 #      guest)  TEST_TIMEOUT=600 (s per test program)  VERBOSE=1 (keep every
 #      diagnostic)  LINT=0 (skip scripts/lint.sh, for quick local runs)
@@ -176,7 +179,7 @@ run_packaging() {
 	[ -f "$TOP/tests/packaging/run.sh" ] || return 0
 	[ "${PKG:-1}" != 0 ] || { echo "# packaging tests skipped (PKG=0)"; return 0; }
 	say "running the packaging tests (tests/packaging/run.sh)"
-	KERNELS="$KERNELS" bash "$TOP/tests/packaging/run.sh" >"$log" 2>&1 || rc=$?
+	KERNELS="$(host_kernels)" bash "$TOP/tests/packaging/run.sh" >"$log" 2>&1 || rc=$?
 	{
 		grep -E '^(not )?ok - |^#' "$log"
 		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
@@ -185,6 +188,18 @@ run_packaging() {
 		fi
 	} >"$log.tap" || true
 	emit pkg <"$log.tap"
+}
+
+# The packaging tests install into this machine's kernels (DKMS), so they
+# take the KERNELS installed here, not the suite kernels in cached roots.
+host_kernels() {
+	local spec want list=()
+	for spec in $KERNELS; do
+		want=${spec%%:*}
+		case $want in [a-z]*) continue ;; esac
+		ls -d /lib/modules/"$want"*/build >/dev/null 2>&1 && list+=("$want")
+	done
+	echo "${list[*]:-6.12}"
 }
 
 # Host-side unit tests of lib/ and tools/ (`make -C <dir> test`), one
@@ -203,13 +218,17 @@ run_unit_tests() {
 }
 
 # Module and initramfs for one kernel; on failure that kernel's guests are
-# not booted (the build line is its failure).
+# not booted (the build line is its failure).  The kernel's rows are named
+# by its short version (LABEL: "5.10" for bullseye).
 build_kernel_lane() {
-	local short=$1 kver ko
-	if ! kver=$(resolve_kver "$short"); then
-		result build fail "build/$short: no kernel $short.* with headers under /lib/modules"
+	local want=$1 short kver ko
+	if ! kver=$(resolve_kver "$want" 2>"$LOGS/resolve-$want.err"); then
+		result build fail "build/$want: no kernel $want.* with headers under /lib/modules, and no Debian suite of that name could be fetched" \
+			"$LOGS/resolve-$want.err"
 		return 1
 	fi
+	short=$(short_kver "$kver")
+	LABEL=$short
 	if ! ko=$(build_module "$kver" 2>"$LOGS/build-module-$short.err"); then
 		tail -n 40 "$LOGS/build-module-$short.err" >"$LOGS/build-module-$short.tail"
 		result build fail "build/$short: userdma.ko for $kver failed to build or warned (W=1)" \
@@ -238,6 +257,20 @@ build_kernel_lane() {
 	fi
 	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
 	KVER_OF[$short]=$kver
+}
+
+# valid_configs SPEC CONFIG...: every name is one guest_args knows.
+valid_configs() {
+	local spec=$1 c
+	shift
+	for c in "$@"; do
+		case $c in
+		strict | lazy | noiommu | swiotlb) ;;
+		*)	result matrix fail "matrix: '$spec': unknown configuration '$c' (strict lazy noiommu swiotlb)"
+			return 1 ;;
+		esac
+	done
+	[ $# -gt 0 ] || { result matrix fail "matrix: '$spec': no configuration"; return 1; }
 }
 
 # --- guests ----------------------------------------------------------------
@@ -369,7 +402,7 @@ print_summary() {
 }
 
 main() {
-	local short config lane
+	local spec configs config lane
 	T0=$EPOCHREALTIME
 	mkdir -p "$LOGS" "$RESULTS"
 	rm -f "$RESULTS"/*
@@ -384,11 +417,17 @@ main() {
 	run_lint
 	run_packaging
 	GUESTS=()
-	for short in $KERNELS; do
-		build_kernel_lane "$short" || continue
-		for config in $CONFIGS; do
+	for spec in $KERNELS; do
+		configs=$CONFIGS
+		[[ $spec != *:* ]] || configs=${spec#*:}
+		configs=${configs//,/ }
+		if ! valid_configs "$spec" $configs; then
+			continue
+		fi
+		build_kernel_lane "${spec%%:*}" || continue
+		for config in $configs; do
 			for lane in $LANES; do
-				GUESTS+=("$short-$config-$lane")
+				GUESTS+=("$LABEL-$config-$lane")
 			done
 		done
 	done
