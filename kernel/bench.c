@@ -25,6 +25,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "bench.h"
+#include "compat.h"
 #include "node.h"
 
 /*
@@ -131,9 +132,8 @@ static int udma_bench_raw_once(struct device *dev, struct userdma_bench *b,
 	}
 	udma_bench_stamp(USERDMA_BENCH_NS_PIN);
 
-	ret = sg_alloc_table_from_pages_segment(&sgt, pages, npages,
-						offset_in_page(b->addr),
-						b->length, max_seg, GFP_KERNEL);
+	ret = udma_sg_from_pages(&sgt, pages, npages, offset_in_page(b->addr),
+				 b->length, max_seg, GFP_KERNEL);
 	if (ret)
 		goto err_unpin;
 	udma_bench_stamp(USERDMA_BENCH_NS_SG);

@@ -6,9 +6,14 @@
 #ifndef USERDMA_COMPAT_H
 #define USERDMA_COMPAT_H
 
+#include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/eventfd.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
 
 /*
  * 6.11 ("dma-mapping: don't return errors from dma_set_max_seg_size") made
@@ -79,5 +84,114 @@ static inline void udma_vm_flags_clear(struct vm_area_struct *vma,
 #else
 #define UDMA_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
 #endif
+
+/*
+ * 5.15 ("lib/scatterlist: Provide a dedicated function to support table
+ * append") added the _segment form; before it the same work was done by
+ * __sg_alloc_table_from_pages(), which returned the last entry.
+ */
+static inline int udma_sg_from_pages(struct sg_table *sgt, struct page **pages,
+				     unsigned int n_pages, unsigned int offset,
+				     unsigned long size,
+				     unsigned int max_segment, gfp_t gfp)
+{
+#ifdef UDMA_HAS_SG_FROM_PAGES_SEGMENT
+	return sg_alloc_table_from_pages_segment(sgt, pages, n_pages, offset,
+						 size, max_segment, gfp);
+#else
+	return PTR_ERR_OR_ZERO(__sg_alloc_table_from_pages(sgt, pages, n_pages,
+							   offset, size,
+							   max_segment, NULL,
+							   0, gfp));
+#endif
+}
+
+/*
+ * 6.2 ("dma-buf: Move dma_buf_map_attachment() to dynamic locking
+ * specification") made importers that hold no reservation lock call the
+ * _unlocked forms; before it the plain calls took what they needed.
+ */
+static inline struct sg_table *
+udma_dma_buf_map(struct dma_buf_attachment *attach,
+		 enum dma_data_direction dir)
+{
+#ifdef UDMA_HAS_DMA_BUF_UNLOCKED
+	return dma_buf_map_attachment_unlocked(attach, dir);
+#else
+	return dma_buf_map_attachment(attach, dir);
+#endif
+}
+
+static inline void udma_dma_buf_unmap(struct dma_buf_attachment *attach,
+				      struct sg_table *sgt,
+				      enum dma_data_direction dir)
+{
+#ifdef UDMA_HAS_DMA_BUF_UNLOCKED
+	dma_buf_unmap_attachment_unlocked(attach, sgt, dir);
+#else
+	dma_buf_unmap_attachment(attach, sgt, dir);
+#endif
+}
+
+/*
+ * The dma-buf vmap callbacks: 5.10 returns the address, 5.11 ("dma-buf:
+ * Use struct dma_buf_map in dma_buf_vmap() interfaces") fills a struct
+ * dma_buf_map, which 5.18 ("dma-buf-map: Rename to iosys-map") renamed.
+ * UDMA_VMAP_MAP names the struct where there is one.
+ */
+#if defined(UDMA_HAS_IOSYS_MAP)
+#define UDMA_VMAP_MAP iosys_map
+#define udma_vmap_set_vaddr iosys_map_set_vaddr
+#elif defined(UDMA_HAS_DMA_BUF_MAP)
+#define UDMA_VMAP_MAP dma_buf_map
+#define udma_vmap_set_vaddr dma_buf_map_set_vaddr
+#endif
+
+/*
+ * 5.11 ("mm/highmem: Provide and use CONFIG_KMAP_LOCAL") added local
+ * mappings.  Before it, a kernel without highmem (every 64-bit one) has
+ * every page mapped already; the atomic mappings a 32-bit highmem kernel
+ * would need instead are not worth a second copy loop.
+ */
+#ifdef UDMA_HAS_KMAP_LOCAL
+#define udma_kmap_local(page) kmap_local_page(page)
+#define udma_kunmap_local(addr) kunmap_local(addr)
+#elif !defined(CONFIG_HIGHMEM)
+#define udma_kmap_local(page) page_address(page)
+#define udma_kunmap_local(addr) ((void)(addr))
+#else
+#error "userdma needs kmap_local_page() (5.11) on a highmem kernel"
+#endif
+
+/*
+ * Does every streaming mapping of @dev bounce through swiotlb?  5.16
+ * ("swiotlb: Add restricted DMA pool initialization") gave the per-device
+ * answer; before it the answer was the swiotlb_force global, which modules
+ * cannot read, so one page is mapped and looked at: a bounced page comes
+ * back at another address.  Callers ask only for devices without IOMMU
+ * translation, where an unbounced address is the page's own.
+ */
+static inline bool udma_force_bounce(struct device *dev)
+{
+#ifdef UDMA_HAS_FORCE_BOUNCE
+	return is_swiotlb_force_bounce(dev);
+#else
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+	bool bounced;
+
+	if (!page)
+		return false;
+	addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, addr)) {
+		__free_page(page);
+		return false;
+	}
+	bounced = addr != phys_to_dma(dev, page_to_phys(page));
+	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
+	__free_page(page);
+	return bounced;
+#endif
+}
 
 #endif /* USERDMA_COMPAT_H */

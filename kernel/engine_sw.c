@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "fault.h"
 #include "region.h"
@@ -250,13 +251,13 @@ static void udma_sw_copy(phys_addr_t dst, phys_addr_t src, size_t n)
 		size_t k = min_t(size_t, n,
 				 PAGE_SIZE - max(offset_in_page(src),
 						 offset_in_page(dst)));
-		void *d = kmap_local_page(pfn_to_page(PHYS_PFN(dst)));
-		void *s = kmap_local_page(pfn_to_page(PHYS_PFN(src)));
+		void *d = udma_kmap_local(pfn_to_page(PHYS_PFN(dst)));
+		void *s = udma_kmap_local(pfn_to_page(PHYS_PFN(src)));
 
 		memcpy_flushcache(d + offset_in_page(dst),
 				  s + offset_in_page(src), k);
-		kunmap_local(s);
-		kunmap_local(d);
+		udma_kunmap_local(s);
+		udma_kunmap_local(d);
 		src += k;
 		dst += k;
 		n -= k;

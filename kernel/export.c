@@ -70,10 +70,9 @@ static int udma_dmabuf_table(struct userdma_region *r, struct sg_table *sgt,
 		return dma_get_sgtable_attrs(r->dev, sgt, r->cpu_addr,
 					     r->dma_handle, r->length,
 					     r->dma_attrs);
-	return sg_alloc_table_from_pages_segment(sgt, r->pages, r->npages, 0,
-						 r->npages << PAGE_SHIFT,
-						 udma_max_sg_entry(dev),
-						 GFP_KERNEL);
+	return udma_sg_from_pages(sgt, r->pages, r->npages, 0,
+				  r->npages << PAGE_SHIFT, udma_max_sg_entry(dev),
+				  GFP_KERNEL);
 }
 
 static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
@@ -233,30 +232,47 @@ static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	}
 }
 
-static int udma_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static void *udma_dmabuf_vaddr(struct userdma_region *r)
 {
-	struct userdma_region *r = dmabuf->priv;
-	void *vaddr;
-
-	if (r->kind == UDMA_COHERENT) {
-		iosys_map_set_vaddr(map, r->cpu_addr);
-		return 0;
-	}
-	vaddr = udma_fault(UDMA_FP_VMAP) ? NULL :
+	if (r->kind == UDMA_COHERENT)
+		return r->cpu_addr;
+	return udma_fault(UDMA_FP_VMAP) ? NULL :
 		vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
+}
+
+static void udma_dmabuf_vfree(struct userdma_region *r, void *vaddr)
+{
+	if (r->kind != UDMA_COHERENT)
+		vunmap(vaddr);
+}
+
+#ifdef UDMA_VMAP_MAP
+static int udma_dmabuf_vmap(struct dma_buf *dmabuf, struct UDMA_VMAP_MAP *map)
+{
+	void *vaddr = udma_dmabuf_vaddr(dmabuf->priv);
+
 	if (!vaddr)
 		return -ENOMEM;
-	iosys_map_set_vaddr(map, vaddr);
+	udma_vmap_set_vaddr(map, vaddr);
 	return 0;
 }
 
-static void udma_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static void udma_dmabuf_vunmap(struct dma_buf *dmabuf,
+			       struct UDMA_VMAP_MAP *map)
 {
-	struct userdma_region *r = dmabuf->priv;
-
-	if (r->kind != UDMA_COHERENT)
-		vunmap(map->vaddr);
+	udma_dmabuf_vfree(dmabuf->priv, map->vaddr);
 }
+#else
+static void *udma_dmabuf_vmap(struct dma_buf *dmabuf)
+{
+	return udma_dmabuf_vaddr(dmabuf->priv);
+}
+
+static void udma_dmabuf_vunmap(struct dma_buf *dmabuf, void *vaddr)
+{
+	udma_dmabuf_vfree(dmabuf->priv, vaddr);
+}
+#endif
 
 static void udma_dmabuf_release(struct dma_buf *dmabuf)
 {

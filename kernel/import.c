@@ -55,7 +55,7 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 		goto err_put;
 	}
 	r->import_sgt = udma_fault(UDMA_FP_IMPORT_MAP) ? ERR_PTR(-ENOMEM) :
-			dma_buf_map_attachment_unlocked(r->import_attach, dir);
+			udma_dma_buf_map(r->import_attach, dir);
 	if (IS_ERR(r->import_sgt)) {
 		ret = PTR_ERR(r->import_sgt);
 		goto err_detach;
@@ -82,7 +82,7 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 err_free_segs:
 	udma_segs_free(r);
 err_unmap:
-	dma_buf_unmap_attachment_unlocked(r->import_attach, r->import_sgt, dir);
+	udma_dma_buf_unmap(r->import_attach, r->import_sgt, dir);
 err_detach:
 	dma_buf_detach(r->import_buf, r->import_attach);
 err_put:
@@ -95,8 +95,7 @@ err_free:
 void udma_import_release(struct userdma_region *r)
 {
 	udma_segs_free(r);
-	dma_buf_unmap_attachment_unlocked(r->import_attach, r->import_sgt,
-					  r->dir);
+	udma_dma_buf_unmap(r->import_attach, r->import_sgt, r->dir);
 	dma_buf_detach(r->import_buf, r->import_attach);
 	dma_buf_put(r->import_buf);
 	udma_stats_add(r->stats, -1, 0, -(s64)r->length);

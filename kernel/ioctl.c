@@ -11,6 +11,7 @@
 #include <uapi/linux/userdma.h>
 
 #include "bench.h"
+#include "compat.h"
 #include "fault.h"
 #include "node.h"
 #include "xfer.h"
@@ -142,7 +143,7 @@ static u32 udma_info_flags(struct device *dev)
 
 	if (udma_iommu_translates(dev))
 		flags |= USERDMA_INFO_IOMMU;
-	if (is_swiotlb_force_bounce(dev))
+	else if (udma_force_bounce(dev))
 		flags |= USERDMA_INFO_BOUNCE;
 	if (dev_is_dma_coherent(dev))
 		flags |= USERDMA_INFO_COHERENT;

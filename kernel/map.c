@@ -15,6 +15,7 @@
 #include <linux/swiotlb.h>
 
 #include "bench.h"
+#include "compat.h"
 #include "fault.h"
 #include "region.h"
 
@@ -76,7 +77,7 @@ static int udma_check_reach(struct userdma_region *r)
 
 	if (!udma_reach_limited(r->dev))
 		return 0;
-	if (is_swiotlb_force_bounce(r->dev))
+	if (udma_force_bounce(r->dev))
 		return -EIO;
 	for_each_sgtable_sg(&r->sgt, sg, i) {
 		if (!udma_dma_reaches(r->dev, phys_to_dma(r->dev, sg_phys(sg)),
@@ -114,11 +115,9 @@ int udma_map(struct userdma_region *r)
 
 	if (udma_fault(UDMA_FP_SG_TABLE))
 		return -ENOMEM;
-	ret = sg_alloc_table_from_pages_segment(&r->sgt, r->pages, r->npages,
-						offset_in_page(r->uaddr),
-						r->length,
-						udma_max_sg_entry(r->dev),
-						GFP_KERNEL_ACCOUNT);
+	ret = udma_sg_from_pages(&r->sgt, r->pages, r->npages,
+				 offset_in_page(r->uaddr), r->length,
+				 udma_max_sg_entry(r->dev), GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	udma_bench_stamp(USERDMA_BENCH_NS_SG);
