@@ -6,7 +6,8 @@
 #   make lib | tools         the library and the CLI (host builds)
 #   make guest               static CLI and test programs for the guests
 #   make check               THE test command: the full VM matrix
-#                            [KERNELS="6.1 6.12"] [CONFIGS="strict lazy noiommu swiotlb"]
+#                            [KERNELS="bullseye 6.1 6.12 sid:strict,swiotlb ..."]
+#                            [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]
 #   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
@@ -23,7 +24,11 @@
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
 #   make clean
 
-KERNELS ?= 6.1 6.12
+# The LTS kernels (5.10 from bullseye, 6.1, 6.12) in every configuration,
+# the newest stable (sid) and release candidate (experimental) in two;
+# docs/kernels.md.  A suite name fetches that suite's kernel into a cached
+# root (scripts/suite-kernel.sh).
+KERNELS ?= bullseye 6.1 6.12 sid:strict,swiotlb experimental:strict,swiotlb
 CONFIGS ?= strict lazy noiommu swiotlb
 KERNEL  ?= 6.12
 KVER    ?=
@@ -41,7 +46,7 @@ deps:
 
 module:
 	@set -e; for k in $(or $(KVER),$(KERNELS)); do \
-		bash scripts/build-module.sh "$$k"; \
+		bash scripts/build-module.sh "$${k%%:*}"; \
 	done
 
 lib:
@@ -71,8 +76,10 @@ demo:
 	bash scripts/install-deps.sh
 	bash tests/harness/run-demo.sh
 
+# The bench tables compare the two Debian 12 kernels unless told otherwise.
 bench:
 	bash scripts/install-deps.sh bench
+	KERNELS="$(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.1 6.12)" \
 	bash tests/harness/run-bench.sh
 
 clean:

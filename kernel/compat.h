@@ -13,6 +13,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/swiotlb.h>
 
 /*
@@ -166,32 +167,53 @@ static inline void udma_dma_buf_unmap(struct dma_buf_attachment *attach,
 /*
  * Does every streaming mapping of @dev bounce through swiotlb?  5.16
  * ("swiotlb: Add restricted DMA pool initialization") gave the per-device
- * answer; before it the answer was the swiotlb_force global, which modules
- * cannot read, so one page is mapped and looked at: a bounced page comes
- * back at another address.  Callers ask only for devices without IOMMU
- * translation, where an unbounced address is the page's own.
+ * answer.  Before it the answer was the swiotlb_force global, which
+ * modules cannot read, so one page is mapped for a bare device with a
+ * 64-bit mask and looked at: a bounced page comes back at another address.
+ * Not @dev itself: under swiotlb=force a narrow-mask device's bounce slot
+ * may be out of its reach, and the DMA layer WARNs about that.  Callers
+ * ask only for devices without IOMMU translation.
  */
 static inline bool udma_force_bounce(struct device *dev)
 {
 #ifdef UDMA_HAS_FORCE_BOUNCE
 	return is_swiotlb_force_bounce(dev);
 #else
+	struct device *probe = kzalloc(sizeof(*probe), GFP_KERNEL);
 	struct page *page = alloc_page(GFP_KERNEL);
+	bool bounced = false;
 	dma_addr_t addr;
-	bool bounced;
 
-	if (!page)
-		return false;
-	addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
-	if (dma_mapping_error(dev, addr)) {
+	if (!probe || !page)
+		goto out;
+	probe->coherent_dma_mask = DMA_BIT_MASK(64);
+	probe->dma_mask = &probe->coherent_dma_mask;
+	addr = dma_map_page(probe, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	if (dma_mapping_error(probe, addr))
+		goto out;
+	bounced = addr != phys_to_dma(probe, page_to_phys(page));
+	dma_unmap_page(probe, addr, PAGE_SIZE, DMA_TO_DEVICE);
+out:
+	if (page)
 		__free_page(page);
-		return false;
-	}
-	bounced = addr != phys_to_dma(dev, page_to_phys(page));
-	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_TO_DEVICE);
-	__free_page(page);
+	kfree(probe);
 	return bounced;
 #endif
 }
+
+/*
+ * 5.19 ("mm: COW fixes part 2: reliable GUP pins of anonymous pages") made
+ * a read-only pin of a page shared copy-on-write with another process
+ * (after fork) unshare it first.  Before it the pin kept the shared page,
+ * and the owner's next write moved its memory to a new page the device
+ * never sees.  There a read-only pin asks for write access first, which
+ * breaks the sharing up front, as RDMA's umem did for years; a range the
+ * process cannot write gets the plain read-only pin.
+ */
+#ifdef UDMA_HAS_RELIABLE_RO_PIN
+#define UDMA_RO_PIN_BREAKS_COW 0
+#else
+#define UDMA_RO_PIN_BREAKS_COW 1
+#endif
 
 #endif /* USERDMA_COMPAT_H */

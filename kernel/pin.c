@@ -55,6 +55,22 @@ void udma_uncharge(struct userdma_region *r)
 	r->mm = NULL;
 }
 
+static int udma_pin_batch(unsigned long start, int nr, unsigned int gup_flags,
+			  struct page **pages)
+{
+	int ret;
+
+	/* compat.h: old kernels need a write pin to keep the owner's page */
+	if (UDMA_RO_PIN_BREAKS_COW && !(gup_flags & FOLL_WRITE)) {
+		ret = pin_user_pages_fast(start, nr, gup_flags | FOLL_WRITE,
+					  pages);
+		if (ret > 0)
+			return ret;
+	}
+	return udma_pin_result(pin_user_pages_fast(start, nr, gup_flags,
+						   pages));
+}
+
 static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
 {
 	unsigned long start = r->uaddr & PAGE_MASK;
@@ -76,9 +92,8 @@ static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
 		/* a short pin: the loop goes on from where it stopped */
 		if (batch > 1 && udma_fault(UDMA_FP_PIN_SHORT))
 			batch /= 2;
-		ret = udma_pin_result(pin_user_pages_fast(start + pinned * PAGE_SIZE,
-							  batch, gup_flags,
-							  r->pages + pinned));
+		ret = udma_pin_batch(start + pinned * PAGE_SIZE, batch,
+				     gup_flags, r->pages + pinned);
 		if (ret < 0)
 			break;
 		pinned += ret;

@@ -221,7 +221,7 @@ run_unit_tests() {
 # not booted (the build line is its failure).  The kernel's rows are named
 # by its short version (LABEL: "5.10" for bullseye).
 build_kernel_lane() {
-	local want=$1 short kver ko
+	local want=$1 short kver ko t0
 	if ! kver=$(resolve_kver "$want" 2>"$LOGS/resolve-$want.err"); then
 		result build fail "build/$want: no kernel $want.* with headers under /lib/modules, and no Debian suite of that name could be fetched" \
 			"$LOGS/resolve-$want.err"
@@ -229,13 +229,14 @@ build_kernel_lane() {
 	fi
 	short=$(short_kver "$kver")
 	LABEL=$short
+	t0=$EPOCHREALTIME
 	if ! ko=$(build_module "$kver" 2>"$LOGS/build-module-$short.err"); then
 		tail -n 40 "$LOGS/build-module-$short.err" >"$LOGS/build-module-$short.tail"
 		result build fail "build/$short: userdma.ko for $kver failed to build or warned (W=1)" \
 			"$LOGS/build-module-$short.tail"
 		return 1
 	fi
-	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings)"
+	result build ok "build/$short: userdma.ko for $kver (W=1, no warnings, $(elapsed "$t0") s)"
 	# fault_sweep's module: without it that test skips, the others run
 	rm -f "$TOP/build/$kver/fault/kernel/userdma.ko"
 	if build_fault_module "$kver" >/dev/null 2>"$LOGS/build-fault-$short.err"; then
@@ -257,6 +258,20 @@ build_kernel_lane() {
 	fi
 	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
 	KVER_OF[$short]=$kver
+}
+
+# Suite kernels not cached yet are fetched all at once (a debootstrap is
+# mostly waiting on the network, ~3 minutes each); build_kernel_lane then
+# finds them ready, or reports the failure from the log.
+fetch_suite_kernels() {
+	local spec want
+	for spec in $KERNELS; do
+		want=${spec%%:*}
+		case $want in
+		[a-z]*) bash "$TOP/scripts/suite-kernel.sh" "$want" >/dev/null 2>"$LOGS/resolve-$want.err" & ;;
+		esac
+	done
+	wait || true
 }
 
 # valid_configs SPEC CONFIG...: every name is one guest_args knows.
@@ -416,6 +431,7 @@ main() {
 	build_userspace
 	run_lint
 	run_packaging
+	fetch_suite_kernels
 	GUESTS=()
 	for spec in $KERNELS; do
 		configs=$CONFIGS

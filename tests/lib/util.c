@@ -67,6 +67,11 @@ int cfg_iommu(void)
 	return c == CFG_STRICT || c == CFG_LAZY;
 }
 
+int cfg_dma_iommu(void)
+{
+	return cfg_iommu() && kernel_version() >= 5011;
+}
+
 int kernel_version(void)
 {
 	struct utsname u;

@@ -40,6 +40,14 @@ enum udt_cfg udt_config(void);
 const char *udt_config_name(void);
 /* strict or lazy: an IOMMU translates both edu devices. */
 int cfg_iommu(void);
+/*
+ * An IOMMU driven through the kernel's dma-iommu layer (intel-iommu since
+ * 5.11): coherent memory is separate pages, mapped to user space as pages,
+ * and a scatterlist maps to one IOVA range reported as one segment.  5.10's
+ * intel-iommu allocates coherent memory physically contiguous, maps it as
+ * a PFN range and reports a segment per scatterlist entry.
+ */
+int cfg_dma_iommu(void);
 /* Running kernel as major * 1000 + minor (uname), e.g. 6012. */
 int kernel_version(void);
 /* PCI addresses of the 64-bit and 28-bit edu devices (env overridable). */

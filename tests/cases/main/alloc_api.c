@@ -97,8 +97,8 @@ static int expect_alloc(uint32_t flags, uint64_t len)
 	/* no CMA area in Debian's kernels: the buddy allocator's 4 MiB is all */
 	if ((flags & USERDMA_ALLOC_CONTIGUOUS) && len > 4 * MiB)
 		return -ENOMEM;
-	/* without an IOMMU coherent memory is physically contiguous too */
-	if ((flags & USERDMA_ALLOC_COHERENT) && !cfg_iommu() && len > 4 * MiB)
+	/* without dma-iommu coherent memory is physically contiguous too */
+	if ((flags & USERDMA_ALLOC_COHERENT) && !cfg_dma_iommu() && len > 4 * MiB)
 		return -ENOMEM;
 	return 0;
 }
@@ -128,7 +128,7 @@ static void check_buffer(const struct userdma_alloc *a, uint32_t flags,
 		   (uint64_t)n == (rounded + 256 * KiB - 1) / (256 * KiB) : n >= 1,
 		   "%s: bounced in 256 KiB slots: %d segments", what, n);
 	else if (flags & (USERDMA_ALLOC_CONTIGUOUS | USERDMA_ALLOC_COHERENT) ||
-		 cfg_iommu())
+		 cfg_dma_iommu())
 		ok(n == 1, "%s: one DMA segment (%d)", what, n);
 	free(segs);
 
@@ -436,10 +436,10 @@ static void register_buffer(void)
 		ret = udt_register(fd, p, a.length, USERDMA_DIR_BIDIRECTIONAL,
 				   &h, NULL);
 		/*
-		 * Behind an IOMMU coherent memory is pages mapped as such;
-		 * without one it is a PFN range, which cannot be pinned.
+		 * Behind dma-iommu coherent memory is pages mapped as such;
+		 * otherwise it is a PFN range, which cannot be pinned.
 		 */
-		if (cfg_iommu())
+		if (cfg_dma_iommu())
 			ok(ret == 0, "REGISTER of a coherent mapping (pages, IOMMU) works (%s)",
 			   errname(ret));
 		else
