@@ -202,6 +202,22 @@ out:
 }
 
 /*
+ * Before 5.16 ("dma-mapping: allow map_sg() ops to return negative error
+ * codes") dma_map_sgtable() said -EINVAL for every failure.  With the
+ * arguments userdma checks, what is left is running out of IOVA space or
+ * bounce slots, which later kernels report as -ENOMEM.  (The inline
+ * wrapper that said -EINVAL became a function in mapping.c then.)
+ */
+static inline int udma_map_errno(int ret)
+{
+#ifndef UDMA_MAP_SGTABLE_ERRNO
+	if (ret == -EINVAL)
+		return -ENOMEM;
+#endif
+	return ret;
+}
+
+/*
  * 5.19 ("mm: COW fixes part 2: reliable GUP pins of anonymous pages") made
  * a read-only pin of a page shared copy-on-write with another process
  * (after fork) unshare it first.  Before it the pin kept the shared page,

@@ -87,12 +87,29 @@ static int udma_check_reach(struct userdma_region *r)
 	return 0;
 }
 
+/*
+ * Does @sg's DMA range continue @seg, within the device's segment size and
+ * boundary?  dma-iommu already joins such entries; 5.10's intel-iommu maps
+ * a table to one IOVA range but reports every entry apart, and a device
+ * should not get a list of pieces where one segment would do.
+ */
+static bool udma_seg_joins(struct userdma_region *r,
+			   const struct userdma_seg *seg, struct scatterlist *sg)
+{
+	u64 boundary = dma_get_seg_boundary(r->dev);
+	u64 end = seg->addr + seg->length + sg_dma_len(sg) - 1;
+
+	return seg->addr + seg->length == sg_dma_address(sg) &&
+	       seg->length + sg_dma_len(sg) <= dma_get_max_seg_size(r->dev) &&
+	       (seg->addr | boundary) == (end | boundary);
+}
+
 /* Also used for imports, whose table the exporter built and mapped. */
 int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 {
 	struct scatterlist *sg;
+	unsigned int i, n = 0;
 	u64 offset = 0;
-	unsigned int i;
 	int ret;
 
 	ret = udma_segs_alloc(r, sgt->nents, UDMA_FP_SEGS_ALLOC);
@@ -100,12 +117,18 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 		return ret;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		r->segs[i].addr = sg_dma_address(sg);
-		r->segs[i].offset = offset;
-		r->segs[i].length = sg_dma_len(sg);
+		if (n && udma_seg_joins(r, &r->segs[n - 1], sg)) {
+			r->segs[n - 1].length += sg_dma_len(sg);
+		} else {
+			r->segs[n].addr = sg_dma_address(sg);
+			r->segs[n].offset = offset;
+			r->segs[n].length = sg_dma_len(sg);
+			n++;
+		}
 		offset += sg_dma_len(sg);
 	}
-	r->merged = sgt->nents < sgt->orig_nents;
+	r->nr_segs = n;
+	r->merged = n < sgt->orig_nents;
 	return 0;
 }
 
@@ -126,7 +149,7 @@ int udma_map(struct userdma_region *r)
 	if (ret)
 		goto err_free_table;
 	ret = udma_fault(UDMA_FP_DMA_MAP) ? -ENOMEM :
-	      dma_map_sgtable(r->dev, &r->sgt, r->dir, 0);
+	      udma_map_errno(dma_map_sgtable(r->dev, &r->sgt, r->dir, 0));
 	if (ret)
 		goto err_free_table;
 	udma_bench_stamp(USERDMA_BENCH_NS_MAP);

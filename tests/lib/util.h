@@ -42,10 +42,9 @@ const char *udt_config_name(void);
 int cfg_iommu(void);
 /*
  * An IOMMU driven through the kernel's dma-iommu layer (intel-iommu since
- * 5.11): coherent memory is separate pages, mapped to user space as pages,
- * and a scatterlist maps to one IOVA range reported as one segment.  5.10's
- * intel-iommu allocates coherent memory physically contiguous, maps it as
- * a PFN range and reports a segment per scatterlist entry.
+ * 5.11): coherent memory is separate pages, mapped to user space as pages.
+ * 5.10's intel-iommu allocates coherent memory physically contiguous and
+ * maps it to user space as a PFN range.
  */
 int cfg_dma_iommu(void);
 /* Running kernel as major * 1000 + minor (uname), e.g. 6012. */

@@ -128,7 +128,7 @@ static void check_buffer(const struct userdma_alloc *a, uint32_t flags,
 		   (uint64_t)n == (rounded + 256 * KiB - 1) / (256 * KiB) : n >= 1,
 		   "%s: bounced in 256 KiB slots: %d segments", what, n);
 	else if (flags & (USERDMA_ALLOC_CONTIGUOUS | USERDMA_ALLOC_COHERENT) ||
-		 cfg_dma_iommu())
+		 cfg_iommu())
 		ok(n == 1, "%s: one DMA segment (%d)", what, n);
 	free(segs);
 
