@@ -19,6 +19,9 @@
 #                            and configuration with the USERDMA_BENCH=y module;
 #                            results in build/bench/, tables and plots into
 #                            docs/performance.md [BENCH_ARGS=-q] [JOBS=1]
+#   make arm64               the test suite on Debian's arm64 kernel in QEMU's virt
+#                            machine (SMMUv3), cross-built; not part of check
+#                            [KERNEL=6.12] [CONFIGS="strict swiotlb"] [LANES="main edu"]
 #   make soak [MINUTES=10]   the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) alone
 #                            for MINUTES per guest, not part of check
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
@@ -37,7 +40,7 @@ KVER    ?=
 export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE \
 	LINT PKG PKG_TESTS BENCH_ARGS BENCH_RENDER
 
-.PHONY: all module lib tools tests guest check demo bench soak deps clean
+.PHONY: all module lib tools tests guest check demo bench soak arm64 deps clean
 
 all: module lib tools
 
@@ -75,6 +78,11 @@ soak:
 demo:
 	bash scripts/install-deps.sh
 	bash tests/harness/run-demo.sh
+
+arm64:
+	bash scripts/install-deps.sh arm64
+	CONFIGS="$(if $(filter command line environment,$(origin CONFIGS)),$(CONFIGS),strict swiotlb)" \
+	KERNEL="$(KERNEL)" bash tests/harness/run-arm64.sh
 
 # The bench tables compare the two Debian 12 kernels unless told otherwise.
 bench:

@@ -275,8 +275,8 @@ static int udma_ioctl_sync(struct userdma_file *uf, void __user *arg)
 	r = udma_lookup(uf, cmd.handle);
 	if (!r)
 		return -ENOENT;
-	ret = udma_sync(r, cmd.offset, cmd.length,
-			cmd.flags == USERDMA_SYNC_FOR_CPU);
+	ret = udma_sync_sleepable(r, cmd.offset, cmd.length,
+				  cmd.flags == USERDMA_SYNC_FOR_CPU);
 	udma_region_put(r);
 	return ret;
 }

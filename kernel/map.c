@@ -88,10 +88,12 @@ static int udma_check_reach(struct userdma_region *r)
 }
 
 /*
- * Does @sg's DMA range continue @seg, within the device's segment size and
- * boundary?  dma-iommu already joins such entries; 5.10's intel-iommu maps
- * a table to one IOVA range but reports every entry apart, and a device
- * should not get a list of pieces where one segment would do.
+ * Does @sg's IOVA range continue @seg, within the device's segment size
+ * and boundary?  dma-iommu already joins such entries; 5.10's intel-iommu
+ * maps a table to one IOVA range but reports every entry apart, and a
+ * device should not get a list of pieces where one segment would do.
+ * Without an IOMMU nothing is joined: neighbouring bounce slots can be
+ * adjacent by chance, and each entry is bounced on its own.
  */
 static bool udma_seg_joins(struct userdma_region *r,
 			   const struct userdma_seg *seg, struct scatterlist *sg)
@@ -107,6 +109,7 @@ static bool udma_seg_joins(struct userdma_region *r,
 /* Also used for imports, whose table the exporter built and mapped. */
 int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 {
+	bool iommu = udma_iommu_translates(r->dev);
 	struct scatterlist *sg;
 	unsigned int i, n = 0;
 	u64 offset = 0;
@@ -117,7 +120,7 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 		return ret;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		if (n && udma_seg_joins(r, &r->segs[n - 1], sg)) {
+		if (n && iommu && udma_seg_joins(r, &r->segs[n - 1], sg)) {
 			r->segs[n - 1].length += sg_dma_len(sg);
 		} else {
 			r->segs[n].addr = sg_dma_address(sg);
@@ -167,11 +170,23 @@ err_free_table:
 	return ret;
 }
 
+/*
+ * Bounced data goes back to the pages in 4 MiB pieces with rescheduling in
+ * between (udma_sync_sleepable), and the unmap then copies nothing: one
+ * 64 MiB copy-back under emulation held a CPU long enough for RCU to
+ * report a stall.  Callers may sleep: unpinning follows.
+ */
 void udma_unmap(struct userdma_region *r)
 {
+	unsigned long attrs = 0;
+
+	if (r->dir != DMA_TO_DEVICE && r->nr_segs &&
+	    dma_need_sync(r->dev, r->segs[0].addr) &&
+	    !udma_sync_sleepable(r, 0, r->length, true))
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
 	udma_segs_free(r);
 	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
-	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
+	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, attrs);
 	sg_free_table(&r->sgt);
 	udma_bench_stamp(USERDMA_BENCH_NS_UNMAP);
 }

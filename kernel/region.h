@@ -131,6 +131,8 @@ int udma_export_mmap(struct userdma_region *r, struct vm_area_struct *vma,
 
 /* sync.c */
 int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu);
+int udma_sync_sleepable(struct userdma_region *r, u64 offset, u64 length,
+			bool for_cpu);
 unsigned int udma_seg_index(const struct userdma_region *r, u64 offset);
 
 /* region.c */

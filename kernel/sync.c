@@ -12,6 +12,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 
 #include "region.h"
 
@@ -78,6 +80,33 @@ int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu)
 		length -= n;
 	}
 	return 0;
+}
+
+/*
+ * udma_sync() for callers that may sleep (the SYNC ioctl, transfers).
+ * Through bounce buffers every byte is copied, which for tens of MiB under
+ * emulation held one CPU long enough for RCU to report a stall, so the CPU
+ * is offered to others between 4 MiB pieces.
+ */
+int udma_sync_sleepable(struct userdma_region *r, u64 offset, u64 length,
+			bool for_cpu)
+{
+	u64 end;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(offset, length, &end) || end > r->length)
+		return -ERANGE;
+	for (;;) {
+		u64 n = min_t(u64, length, SZ_4M);
+
+		udma_sync(r, offset, n, for_cpu);
+		offset += n;
+		length -= n;
+		if (!length)
+			return 0;
+		cond_resched();
+	}
 }
 
 int userdma_sync_for_cpu(struct userdma_region *region, u64 offset, u64 length)

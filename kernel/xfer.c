@@ -189,7 +189,8 @@ static void udma_xfer_post(struct udma_xfer_ctx *ctx)
 	list_for_each_entry(x, &ctx->posting, link) {
 		/* even a failed copy may have written part of the range */
 		if (x->dst)
-			udma_sync(x->dst, x->dst_off, x->length, true);
+			udma_sync_sleepable(x->dst, x->dst_off, x->length,
+					    true);
 		x->c.status = atomic_read(&x->status);
 		x->c.bytes = atomic64_read(&x->bytes);
 		udma_end_put(x->src);
@@ -547,9 +548,9 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	}
 
 	if (src)
-		udma_sync(src, req.src, req.length, false);
+		udma_sync_sleepable(src, req.src, req.length, false);
 	if (dst)
-		udma_sync(dst, req.dst, req.length, false);
+		udma_sync_sleepable(dst, req.dst, req.length, false);
 	udma_cursor_init(&s, src, req.src);
 	udma_cursor_init(&d, dst, req.dst);
 	udma_xfer_submit_pieces(ctx, x, &s, &d);

@@ -38,6 +38,16 @@ pkgs_host+=" pkg-config binutils dkms dh-dkms debhelper dpkg-dev fakeroot lintia
 if [ "${1:-}" = bench ]; then
 	pkgs_host+=" gnuplot-nox"
 fi
+# `make arm64` (scripts/install-deps.sh arm64): QEMU's arm64 system emulator
+# and the cross compiler; the arm64 kernel packages are only downloaded, so
+# the architecture must be known to apt.
+if [ "${1:-}" = arm64 ]; then
+	pkgs_host+=" qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$SUDO dpkg --add-architecture arm64
+		need_update=1
+	fi
+fi
 
 missing=0
 for p in $pkgs_host; do

@@ -69,19 +69,19 @@ for build in /lib/modules/*/build; do
 	work=$(mktemp -d)
 	cp -r "$top/kernel" "$top/include" "$work/"
 	# the benchmark variant first: the example links the production one
-	make -s -C "$build" M="$work/kernel" W=1 C=2 USERDMA_BENCH=y modules >"$log" 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_BENCH=y modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ (bench variant) for $kver are silent" "$log.f"
-	make -s -C "$build" M="$work/kernel" clean >/dev/null 2>&1
-	make -s -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y modules >"$log" 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ (fault-injection variant) for $kver are silent" "$log.f"
-	make -s -C "$build" M="$work/kernel" clean >/dev/null 2>&1
-	make -s -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
@@ -89,7 +89,7 @@ for build in /lib/modules/*/build; do
 	# the example driver links against the userdma just built
 	mkdir -p "$work/examples"
 	cp -r "$top/examples/kernel" "$work/examples/"
-	make -s -C "$build" M="$work/examples/kernel" W=1 C=2 \
+	make -s -j"$(nproc)" -C "$build" M="$work/examples/kernel" W=1 C=2 \
 		KBUILD_EXTRA_SYMBOLS="$work/kernel/Module.symvers" modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"

@@ -79,6 +79,8 @@ kmake() {
 	local kver=$1 dir=$2 root
 	shift 2
 	root=$(kernel_root "$kver") || { echo "no kernel $kver on this machine" >&2; return 1; }
+	# every core: Kbuild builds one object at a time unless told
+	set -- -j"$(nproc)" "$@"
 	if [ -z "$root" ]; then
 		make -C "/lib/modules/$kver/build" M="$dir" "$@"
 		return
@@ -166,11 +168,13 @@ stage_guest_modules() {
 pack_initramfs() {
 	local ko=$1 out=$2 kver=${3:-} stage applet root
 	[ -n "$kver" ] || kver=$(basename "$(dirname "$out")")
-	root=$(kernel_root "$kver" 2>/dev/null || true)
+	root=${GUEST_ROOT-$(kernel_root "$kver" 2>/dev/null || true)}
 	stage=$(dirname "$out")/initramfs-root
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
-	cp "$(command -v busybox)" "$stage/bin/busybox"
+	# GUEST_BUSYBOX: another architecture's busybox-static (run-arm64.sh);
+	# the applet list is the host's, the same Debian version.
+	cp "${GUEST_BUSYBOX:-$(command -v busybox)}" "$stage/bin/busybox"
 	# busybox --list-full names busybox itself too: a self-symlink would
 	# make /bin/busybox a loop and /init fail with ELOOP.
 	for applet in $(busybox --list-full); do
