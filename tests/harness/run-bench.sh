@@ -36,7 +36,8 @@ run_one() {
 	# A 512 MiB bounce pool, so that a 256 MiB registration bounces whole.
 	[ "$config" = swiotlb ] && extra+=" swiotlb=262144,force"
 	say "bench guest $short/$config"
-	EXTRA_APPEND=$extra boot_guest "$kver" "$config" main bench "$initrd" \
+	# the CPU model docs/performance.md was measured with
+	QEMU_CPU=${QEMU_CPU:-max} EXTRA_APPEND=$extra boot_guest "$kver" "$config" main bench "$initrd" \
 		"$logbase" "$GUEST_TIMEOUT" || rc=$?
 	tr -d '\r' <"$logbase.tap" | grep -v '^@csv,' >"$OUT/$short-$config.txt" || true
 	tr -d '\r' <"$logbase.tap" | grep '^@csv,' | cut -d, -f2- >"$OUT/$short-$config.csv" || true
