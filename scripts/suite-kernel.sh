@@ -155,7 +155,6 @@ main() {
 	exec 9>"$root.lock"
 	flock 9
 	if ! [ -f "$root.done" ]; then
-		rm -f "$root.done"
 		build_root "$suite" "$root" "$uri" || die "could not make the $suite root (log: $root.log)"
 	fi
 	echo "$root $(cat "$root.done")"

@@ -30,14 +30,29 @@ static void staging_register(struct dma_ctx *c, uint8_t **buf, uint32_t dir,
 			     uint32_t *h, uint32_t *n,
 			     struct userdma_segment **segs)
 {
+	static uint8_t *refused[512];
+	unsigned int nrefused = 0, i;
 	char why[256];
 	int ret;
 
-	*buf = map_anon(PAGE);
-	ret = userdma_register(c->u, *buf, PAGE, dir, h, n);
+	/*
+	 * Without an IOMMU a 28-bit device reaches only pages below 256 MiB,
+	 * and an ordinary page of the 2 GiB guest is often above (EIO; 5.10
+	 * hands such pages out first).  Other pages are tried, the refused
+	 * ones kept mapped meanwhile so they are not handed out again.
+	 */
+	for (;;) {
+		*buf = map_anon(PAGE);
+		ret = userdma_register(c->u, *buf, PAGE, dir, h, n);
+		if (ret != -EIO || cfg_iommu() || nrefused == ARRAY_SIZE(refused))
+			break;
+		refused[nrefused++] = *buf;
+	}
+	for (i = 0; i < nrefused; i++)
+		munmap(refused[i], PAGE);
 	if (ret)
-		bail("register a 4 KiB %s staging buffer: %s",
-		     dirname_udma(dir), errname(ret));
+		bail("register a 4 KiB %s staging buffer: %s (%u pages out of reach before)",
+		     dirname_udma(dir), errname(ret), nrefused);
 	ret = fetch_segs(c, *h, *n, segs);
 	if (ret)
 		bail("segments of the staging buffer: %s", errname(ret));
