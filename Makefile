@@ -6,7 +6,7 @@
 #   make lib | tools         the library and the CLI (host builds)
 #   make guest               static CLI and test programs for the guests
 #   make check               THE test command: the full VM matrix
-#                            [KERNELS="bullseye 6.1 6.12 sid:strict,swiotlb ..."]
+#                            [KERNELS="bullseye 6.1 6.12 sid:strict,swiotlb ... debug:strict"]
 #                            [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]
@@ -27,11 +27,14 @@
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
 #   make clean
 
-# The LTS kernels (5.10 from bullseye, 6.1, 6.12) in every configuration,
-# the newest stable (sid) and release candidate (experimental) in two;
-# docs/kernels.md.  A suite name fetches that suite's kernel into a cached
-# root (scripts/suite-kernel.sh).
-KERNELS ?= bullseye 6.1 6.12 sid:strict,swiotlb experimental:strict,swiotlb
+# Debian 12's kernels (6.1, 6.12) in every configuration; 5.10 (bullseye,
+# whose LTS ended in 2026), the newest stable (sid) and release candidate
+# (experimental) in two; docs/kernels.md.  A suite name fetches that
+# suite's kernel into a cached root (scripts/suite-kernel.sh); "debug" is
+# 6.12 built with KASAN, DMA-API debugging, lockdep, kmemleak and fail-nth
+# (scripts/debug-kernel.sh), with forced bounce buffers (docs/testing.md).
+KERNELS ?= bullseye:strict,swiotlb 6.1 6.12 sid:strict,swiotlb experimental:strict,swiotlb \
+	debug:swiotlb
 CONFIGS ?= strict lazy noiommu swiotlb
 KERNEL  ?= 6.12
 KVER    ?=

@@ -171,14 +171,18 @@ static inline void udma_dma_buf_unmap(struct dma_buf_attachment *attach,
  * modules cannot read, so one page is mapped for a bare device with a
  * 64-bit mask and looked at: a bounced page comes back at another address.
  * Not @dev itself: under swiotlb=force a narrow-mask device's bounce slot
- * may be out of its reach, and the DMA layer WARNs about that.  Callers
- * ask only for devices without IOMMU translation.
+ * may be out of its reach, and the DMA layer WARNs about that.  A global
+ * set at boot is probed once (udma_force_bounce() in map.c keeps the
+ * answer).  Callers ask only for devices without IOMMU translation.
  */
-static inline bool udma_force_bounce(struct device *dev)
-{
 #ifdef UDMA_HAS_FORCE_BOUNCE
+static inline bool udma_force_bounce_of(struct device *dev)
+{
 	return is_swiotlb_force_bounce(dev);
+}
 #else
+static inline bool udma_force_bounce_probe(void)
+{
 	struct device *probe = kzalloc(sizeof(*probe), GFP_KERNEL);
 	struct page *page = alloc_page(GFP_KERNEL);
 	bool bounced = false;
@@ -198,8 +202,8 @@ out:
 		__free_page(page);
 	kfree(probe);
 	return bounced;
-#endif
 }
+#endif
 
 /*
  * Before 5.16 ("dma-mapping: allow map_sg() ops to return negative error

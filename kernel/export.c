@@ -62,14 +62,55 @@ static void udma_dmabuf_detach(struct dma_buf *dmabuf,
 	kfree(a);
 }
 
+/*
+ * A coherent buffer's table comes from the DMA layer, whose entries run as
+ * far as the memory is contiguous; an importer may accept less per
+ * segment (vgem: 64 KiB), so the pages are laid out again within its limit.
+ */
+static int udma_coherent_table(struct userdma_region *r, struct sg_table *sgt,
+			       struct device *dev)
+{
+	unsigned int max = udma_max_sg_entry(dev), n = 0;
+	struct sg_page_iter piter;
+	struct scatterlist *sg;
+	struct page **pages;
+	unsigned int i;
+	int ret;
+
+	ret = dma_get_sgtable_attrs(r->dev, sgt, r->cpu_addr, r->dma_handle,
+				    r->length, r->dma_attrs);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (sg->length > max)
+			break;
+	if (i == sgt->orig_nents)
+		return 0;
+
+	pages = kvmalloc_array(r->length >> PAGE_SHIFT, sizeof(*pages),
+			       GFP_KERNEL);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto err_free_table;
+	}
+	for_each_sgtable_page(sgt, &piter, 0)
+		pages[n++] = sg_page_iter_page(&piter);
+	sg_free_table(sgt);
+	ret = udma_sg_from_pages(sgt, pages, n, 0, r->length, max, GFP_KERNEL);
+	kvfree(pages);
+	return ret;
+
+err_free_table:
+	sg_free_table(sgt);
+	return ret;
+}
+
 /* The region's memory as a scatterlist, not yet mapped for anyone. */
 static int udma_dmabuf_table(struct userdma_region *r, struct sg_table *sgt,
 			     struct device *dev)
 {
 	if (r->kind == UDMA_COHERENT)
-		return dma_get_sgtable_attrs(r->dev, sgt, r->cpu_addr,
-					     r->dma_handle, r->length,
-					     r->dma_attrs);
+		return udma_coherent_table(r, sgt, dev);
 	return udma_sg_from_pages(sgt, r->pages, r->npages, 0,
 				  r->npages << PAGE_SHIFT, udma_max_sg_entry(dev),
 				  GFP_KERNEL);
@@ -92,10 +133,16 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 	      udma_dmabuf_table(r, sgt, attach->dev);
 	if (ret)
 		goto err_free;
+	/*
+	 * The memory is shared with its owner's mapping and maybe other
+	 * importers': as for udma_map(), the CPU sync is made explicitly
+	 * (bounce slots are filled here) and the implicit one skipped.
+	 */
 	ret = udma_fault(UDMA_FP_MAP_DMA) ? -ENOMEM :
-	      dma_map_sgtable(attach->dev, sgt, dir, 0);
+	      dma_map_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_free_table;
+	dma_sync_sgtable_for_device(attach->dev, sgt, dir);
 
 	mutex_lock(&r->export_lock);
 	a->sgt = sgt;

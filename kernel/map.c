@@ -39,6 +39,19 @@ unsigned int udma_max_sg_entry(struct device *dev)
 		     PAGE_SIZE);
 }
 
+bool udma_force_bounce(struct device *dev)
+{
+#ifdef UDMA_HAS_FORCE_BOUNCE
+	return udma_force_bounce_of(dev);
+#else
+	static int forced = -1;
+
+	if (READ_ONCE(forced) < 0)
+		WRITE_ONCE(forced, udma_force_bounce_probe());
+	return READ_ONCE(forced);
+#endif
+}
+
 bool udma_iommu_translates(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
@@ -135,6 +148,16 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt)
 	return 0;
 }
 
+/*
+ * userdma makes every CPU sync of its mappings itself: here once the
+ * segments are known, in SYNC and transfers, and before unmapping
+ * (udma_unmap).  The
+ * map and unmap therefore skip their implicit ones, which is also what
+ * tells DMA-API debugging that the same memory mapped more than once
+ * (overlapping registrations, like overlapping RDMA memory regions, or a
+ * registration of memory another driver also maps) is deliberate: who
+ * writes where in an overlap is the user's business (docs/design.md).
+ */
 int udma_map(struct userdma_region *r)
 {
 	int ret;
@@ -152,7 +175,8 @@ int udma_map(struct userdma_region *r)
 	if (ret)
 		goto err_free_table;
 	ret = udma_fault(UDMA_FP_DMA_MAP) ? -ENOMEM :
-	      udma_map_errno(dma_map_sgtable(r->dev, &r->sgt, r->dir, 0));
+	      udma_map_errno(dma_map_sgtable(r->dev, &r->sgt, r->dir,
+					     DMA_ATTR_SKIP_CPU_SYNC));
 	if (ret)
 		goto err_free_table;
 	udma_bench_stamp(USERDMA_BENCH_NS_MAP);
@@ -160,11 +184,13 @@ int udma_map(struct userdma_region *r)
 	ret = udma_build_segs(r, &r->sgt);
 	if (ret)
 		goto err_unmap;
+	/* the sync the map skipped; bounce copies in pieces (sync.c) */
+	udma_sync_sleepable(r, 0, r->length, false);
 	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
 	return 0;
 
 err_unmap:
-	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, 0);
+	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, DMA_ATTR_SKIP_CPU_SYNC);
 err_free_table:
 	sg_free_table(&r->sgt);
 	return ret;

@@ -110,6 +110,7 @@ int udma_build_segs(struct userdma_region *r, struct sg_table *sgt);
 unsigned int udma_max_seg_size(struct device *dev);
 unsigned int udma_max_sg_entry(struct device *dev);
 bool udma_iommu_translates(struct device *dev);
+bool udma_force_bounce(struct device *dev);
 bool udma_reach_limited(struct device *dev);
 
 /* alloc.c */

@@ -7,7 +7,8 @@
  * the requested bytes and DMA-API debugging recognises every call as lying
  * inside a live mapping.  Behind an IOMMU one segment may join pages that
  * are not physically contiguous, while the single-range sync calls resolve
- * only their start address: such segments are synced a page at a time.
+ * only their start address: such segments are synced one physically
+ * contiguous piece at a time (udma_sync_joined).
  */
 #include <linux/dma-mapping.h>
 #include <linux/minmax.h>
@@ -41,23 +42,55 @@ static void udma_sync_piece(struct userdma_region *r, dma_addr_t addr,
 		dma_sync_single_for_device(r->dev, addr, length, r->dir);
 }
 
-static void udma_sync_dma_range(struct userdma_region *r, dma_addr_t addr,
-				u64 length, bool for_cpu)
+/*
+ * Part of a DMA segment that may join physically discontiguous memory:
+ * one call per physically contiguous piece.  For our own pages those are
+ * the CPU entries of the table (a THP is one entry, so a 64 MiB
+ * registration is a few dozen calls, not 16384: DMA-API debugging looks
+ * each call up by walking back through its hash from the address, which
+ * at one call per page took minutes).  An import's CPU entries belong to
+ * the exporter and are not ours to read: pages then.
+ */
+static void udma_sync_joined(struct userdma_region *r,
+			     const struct userdma_seg *seg, u64 offset,
+			     u64 length, bool for_cpu)
 {
-	if (!r->merged) {
-		udma_sync_piece(r, addr, length, for_cpu);
+	dma_addr_t base = seg->addr - seg->offset;	/* DMA address of offset 0 */
+	u64 end = offset + length, pos = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	/* a coherent device without bounce buffers: nothing to walk */
+	if (!dma_need_sync(r->dev, seg->addr))
+		return;
+	if (r->kind == UDMA_IMPORT) {
+		while (offset < end) {
+			u64 n = min_t(u64, end - offset,
+				      PAGE_SIZE - offset_in_page(base + offset));
+
+			udma_sync_piece(r, base + offset, n, for_cpu);
+			offset += n;
+		}
 		return;
 	}
-	while (length) {
-		u64 n = min_t(u64, length, PAGE_SIZE - offset_in_page(addr));
+	for_each_sgtable_sg(&r->sgt, sg, i) {
+		u64 from = max(pos, offset), to = min(pos + sg->length, end);
 
-		udma_sync_piece(r, addr, n, for_cpu);
-		addr += n;
-		length -= n;
+		if (from < to)
+			udma_sync_piece(r, base + from, to - from, for_cpu);
+		pos += sg->length;
+		if (pos >= end)
+			return;
 	}
 }
 
-int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu)
+/*
+ * With @may_sleep, bounce copies go in 4 MiB pieces with a chance to
+ * reschedule between them (one 64 MiB copy-back stalled RCU on a single
+ * vCPU).
+ */
+static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
+			   bool for_cpu, bool may_sleep)
 {
 	unsigned int i;
 	u64 end;
@@ -70,43 +103,36 @@ int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu)
 	if (r->kind == UDMA_COHERENT || r->revoked)
 		return 0;
 
-	for (i = udma_seg_index(r, offset); length; i++) {
+	for (i = udma_seg_index(r, offset); offset < end; i++) {
 		const struct userdma_seg *seg = &r->segs[i];
-		u64 skip = offset - seg->offset;
-		u64 n = min(length, seg->length - skip);
+		u64 seg_end = min(end, seg->offset + seg->length);
 
-		udma_sync_dma_range(r, seg->addr + skip, n, for_cpu);
-		offset += n;
-		length -= n;
+		while (offset < seg_end) {
+			u64 n = may_sleep ? min_t(u64, seg_end - offset, SZ_4M) :
+					    seg_end - offset;
+
+			if (r->merged)
+				udma_sync_joined(r, seg, offset, n, for_cpu);
+			else
+				udma_sync_piece(r, seg->addr + offset - seg->offset,
+						n, for_cpu);
+			offset += n;
+			if (may_sleep)
+				cond_resched();
+		}
 	}
 	return 0;
 }
 
-/*
- * udma_sync() for callers that may sleep (the SYNC ioctl, transfers).
- * Through bounce buffers every byte is copied, which for tens of MiB under
- * emulation held one CPU long enough for RCU to report a stall, so the CPU
- * is offered to others between 4 MiB pieces.
- */
+int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu)
+{
+	return udma_sync_range(r, offset, length, for_cpu, false);
+}
+
 int udma_sync_sleepable(struct userdma_region *r, u64 offset, u64 length,
 			bool for_cpu)
 {
-	u64 end;
-
-	if (!length)
-		return -EINVAL;
-	if (check_add_overflow(offset, length, &end) || end > r->length)
-		return -ERANGE;
-	for (;;) {
-		u64 n = min_t(u64, length, SZ_4M);
-
-		udma_sync(r, offset, n, for_cpu);
-		offset += n;
-		length -= n;
-		if (!length)
-			return 0;
-		cond_resched();
-	}
+	return udma_sync_range(r, offset, length, for_cpu, true);
 }
 
 int userdma_sync_for_cpu(struct userdma_region *region, u64 offset, u64 length)

@@ -34,6 +34,9 @@ pkgs_host="build-essential make gcc libc6-dev qemu-system-x86 busybox-static cpi
 # packages and lintian, and the debootstrap guest root.
 pkgs_host+=" pkg-config binutils dkms dh-dkms debhelper dpkg-dev fakeroot lintian
 	debootstrap python3"
+# The debug kernel (scripts/debug-kernel.sh) is built from Debian's 6.12
+# source package (bookworm's security and backports suites carry it).
+pkgs_host+=" linux-source-6.12 bc bison flex libelf-dev libssl-dev"
 # `make bench` (scripts/install-deps.sh bench) also renders tables and plots.
 if [ "${1:-}" = bench ]; then
 	pkgs_host+=" gnuplot-nox"

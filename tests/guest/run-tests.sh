@@ -31,7 +31,8 @@ RIP:
 refcount_t
 list_add corruption
 list_del corruption
-Bad page'
+Bad page
+DMA-API:'
 SWIOTLB_FULL='swiotlb buffer is full'
 # Taint bits a test must not add: M(16) B(32) D(128) W(512) L(16384).
 BAD_TAINT=17072
@@ -57,6 +58,11 @@ read_swiotlb_used() {
 }
 
 read_taint() { cat /proc/sys/kernel/tainted; }
+
+# DMA-API debugging (debug kernel only) counts every error it finds, also
+# those it does not print.
+DMA_API=/sys/kernel/debug/dma-api
+read_dma_api_errors() { cat $DMA_API/error_count 2>/dev/null || echo none; }
 
 # Start a fresh dmesg window: what is read back later belongs to one test.
 # Everything is kept in /tmp/dmesg.all for the final report.
@@ -85,11 +91,12 @@ oracles_before() {
 	PIN_ACQ0=$1 PIN_REL0=$2
 	TLB0=$(read_swiotlb_used)
 	TAINT0=$(read_taint)
+	DMAERR0=$(read_dma_api_errors)
 }
 
 # Append one problem per line to $STATE/problems; empty file = clean.
 oracles_after() {
-	local name=$1 acq rel dacq drel tlb taint new
+	local name=$1 acq rel dacq drel tlb taint new dmaerr
 	: >"$STATE/problems"
 	set -- $(read_pins)
 	acq=$1 rel=$2
@@ -103,6 +110,9 @@ oracles_after() {
 	new=$(( (taint & ~TAINT0) & BAD_TAINT ))
 	[ "$new" -eq 0 ] ||
 		echo "kernel taint flags added: $TAINT0 -> $taint" >>"$STATE/problems"
+	dmaerr=$(read_dma_api_errors)
+	[ "$dmaerr" = "$DMAERR0" ] ||
+		echo "DMA-API debugging counted errors: $DMAERR0 -> $dmaerr" >>"$STATE/problems"
 	close_dmesg_window
 	bad_dmesg_lines "$name" >"$STATE/bad-dmesg"
 	[ ! -s "$STATE/bad-dmesg" ] ||
@@ -275,6 +285,44 @@ check_rmmod() {
 	fi
 }
 
+# The debug kernel's checkers that report only when asked, or that turn
+# themselves off after a report or when they run out of room; with
+# nothing of theirs to read (stock kernels) there is nothing to check.
+check_debug_kernel() {
+	local d=/sys/kernel/debug
+	if [ -w $d/kmemleak ]; then
+		# only objects older than 5 s are reported; two scans, so
+		# that an object whose one pointer was in flight during one
+		# scan is found by the other
+		sleep 6
+		echo scan >$d/kmemleak
+		echo scan >$d/kmemleak
+		cat $d/kmemleak >"$STATE/kmemleak" 2>&1
+		if [ -s "$STATE/kmemleak" ]; then
+			# also what it says when it has switched itself off
+			fail "guest: kmemleak: $(grep -c '^unreferenced object' "$STATE/kmemleak") unreferenced object(s) since the module was loaded, or no answer"
+			head -n 60 "$STATE/kmemleak" | sed 's/^/# kmemleak: /'
+		else
+			pass "guest: kmemleak: no unreferenced object since the module was loaded"
+		fi
+	fi
+	if [ -r $DMA_API/error_count ]; then
+		if [ "$(cat $DMA_API/disabled)" != N ]; then
+			fail "guest: DMA-API debugging turned itself off (out of entries?)"
+		else
+			pass "guest: DMA-API debugging on to the end, $(cat $DMA_API/error_count) error(s), $(cat $DMA_API/min_free_entries) of $(cat $DMA_API/nr_total_entries) entries left at the low point"
+		fi
+	fi
+	if [ -r /proc/lockdep_stats ]; then
+		if grep -q 'debug_locks: *1' /proc/lockdep_stats; then
+			pass "guest: lockdep on to the end ($(awk '/lock-classes:/ {print $2}' /proc/lockdep_stats) lock classes)"
+		else
+			fail "guest: lockdep turned itself off (after a report, or out of room)"
+			grep -E 'debug_locks|lock-classes|direct dependencies' /proc/lockdep_stats | sed 's/^/# /'
+		fi
+	fi
+}
+
 check_pins_since_boot() {
 	set -- $(read_pins)
 	if [ "$1" -eq "$2" ]; then
@@ -349,6 +397,7 @@ main() {
 	else
 		fail_unrun_tests "$programs"
 	fi
+	check_debug_kernel
 	check_pins_since_boot
 	echo "1..$N"
 	echo "userdma-guest-summary: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -30,6 +30,13 @@ kernel_root() {
 			return 0
 		fi
 	done
+	for done in "$USERDMA_CACHE"/debug/*.done; do
+		[ -f "$done" ] || continue
+		if [ "$(cat "$done")" = "$kver" ]; then
+			echo "${done%.done}/root"
+			return 0
+		fi
+	done
 	return 1
 }
 
@@ -41,6 +48,10 @@ kernel_root() {
 resolve_kver() {
 	local want=$1 dir kver done out
 	case $want in
+	debug)
+		out=$(bash "$TOP/scripts/debug-kernel.sh") || return 1
+		echo "${out#* }"
+		return 0 ;;
 	[a-z]*)
 		out=$(bash "$TOP/scripts/suite-kernel.sh" "$want") || return 1
 		echo "${out#* }"
@@ -55,7 +66,7 @@ resolve_kver() {
 		kver=${kver%/build}
 		[ -f "/boot/vmlinuz-$kver" ] && { echo "$kver"; return 0; }
 	done
-	for done in "$USERDMA_CACHE"/suites/*.done; do
+	for done in "$USERDMA_CACHE"/suites/*.done "$USERDMA_CACHE"/debug/*.done; do
 		[ -f "$done" ] || continue
 		kver=$(cat "$done")
 		if [ "$kver" = "$want" ] || [ "$(short_kver "$kver")" = "$want" ]; then
@@ -67,11 +78,14 @@ resolve_kver() {
 }
 
 # "6.12.95+deb12-amd64" -> "6.12", "7.3-amd64" -> "7.3": what tests see as
-# USERDMA_KERNEL and the matrix rows are named by.
-short_kver() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
+# USERDMA_KERNEL and the matrix rows are named by; the debug kernel
+# (scripts/debug-kernel.sh) is "6.12+debug" ("-" separates a row's parts).
+short_kver() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+)[^-]*(-udt-(debug))?.*/\1\2/; s/-udt-/+/'; }
 
 # kmake KVER DIR MAKE-ARGS...: make for an external module in DIR against
-# KVER's build tree.  A suite kernel's build runs chrooted in its root,
+# KVER's build tree.  The debug kernel's root has no system in it: its tree
+# was built here, with this machine's compiler.  A suite kernel's build
+# runs chrooted in its root,
 # with build/ bind-mounted at the same path in a private mount namespace
 # (gone when make ends), so DIR and every path under build/ mean the same
 # inside; /proc too, which 7.x's objtool reads.
@@ -81,8 +95,8 @@ kmake() {
 	root=$(kernel_root "$kver") || { echo "no kernel $kver on this machine" >&2; return 1; }
 	# every core: Kbuild builds one object at a time unless told
 	set -- -j"$(nproc)" "$@"
-	if [ -z "$root" ]; then
-		make -C "/lib/modules/$kver/build" M="$dir" "$@"
+	if [ -z "$root" ] || [ ! -x "$root/usr/bin/make" ]; then
+		make -C "$root/lib/modules/$kver/build" M="$dir" "$@"
 		return
 	fi
 	mkdir -p "$root$TOP/build"
@@ -272,6 +286,12 @@ boot_guest() {
 	root=$(kernel_root "$kver") || die "no kernel image for $kver"
 	guest_args "$config" "$lane"
 	KERNEL_APPEND+=" udt_kernel=$(short_kver "$kver") udt_config=$config udt_lane=$lane udt_mode=$mode"
+	# The debug kernel: every KASAN report, not the first only; room for
+	# DMA-API debugging to track a 64 MiB registration page by page twice
+	# over (its default, 65536 entries, is one such registration).
+	case $kver in
+	*-udt-debug) KERNEL_APPEND+=" kasan_multi_shot dma_debug_entries=262144" ;;
+	esac
 	KERNEL_APPEND+=${EXTRA_APPEND:+ $EXTRA_APPEND}
 	rm -f "$logbase".{log,tap,meta,qemu,boot-panic.log}
 	t0=$EPOCHREALTIME

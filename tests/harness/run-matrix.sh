@@ -261,13 +261,16 @@ build_kernel_lane() {
 }
 
 # Suite kernels not cached yet are fetched all at once (a debootstrap is
-# mostly waiting on the network, ~3 minutes each); build_kernel_lane then
-# finds them ready, or reports the failure from the log.
+# mostly waiting on the network, ~3 minutes each), and the debug kernel is
+# built (scripts/debug-kernel.sh), while the host-side builds and lint run;
+# build_kernel_lane then finds them ready, or reports the failure from the
+# log.
 fetch_suite_kernels() {
 	local spec want
 	for spec in $KERNELS; do
 		want=${spec%%:*}
 		case $want in
+		debug) bash "$TOP/scripts/debug-kernel.sh" >/dev/null 2>"$LOGS/resolve-$want.err" & ;;
 		[a-z]*) bash "$TOP/scripts/suite-kernel.sh" "$want" >/dev/null 2>"$LOGS/resolve-$want.err" & ;;
 		esac
 	done
@@ -344,12 +347,15 @@ run_guest() {
 
 # Longest guests first (from the last run's timings) keeps both job slots
 # busy to the end.  Without history (a fresh clone): main lanes take four
-# to six times an edu lane, bounce buffers the longest.
+# to six times an edu lane, bounce buffers longer, the debug kernel's
+# (KASAN, lockdep, DMA-API debugging) the longest.
 schedule() {
 	local id wall
 	for id in "$@"; do
 		wall=$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' "$LOGS/$id.meta" 2>/dev/null || true)
-		[ -n "$wall" ] || case $id in *-edu) wall=1 ;; *-swiotlb-main) wall=3 ;; *) wall=2 ;; esac
+		[ -n "$wall" ] || case $id in
+			*+debug-*-main) wall=4 ;; *-edu) wall=1 ;; *-swiotlb-main) wall=3 ;; *) wall=2 ;;
+		esac
 		echo "$wall $id"
 	done | sort -k1,1gr -s | cut -d' ' -f2
 }
@@ -428,11 +434,13 @@ main() {
 
 	echo "TAP version 13"
 	say "building (logs in build/logs/)"
+	fetch_suite_kernels &
+	FETCH_PID=$!
 	build_tests
 	build_userspace
 	run_lint
 	run_packaging
-	fetch_suite_kernels
+	wait "$FETCH_PID" || true
 	GUESTS=()
 	for spec in $KERNELS; do
 		configs=$CONFIGS

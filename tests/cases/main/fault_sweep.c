@@ -20,6 +20,16 @@
  * N runs through every hit up to 32, then the last hit and the one past
  * it (a point hit hundreds of times, e.g. one segment copy per page
  * without an IOMMU, is not swept hit by hit).
+ *
+ * On a kernel with fault injection (the debug kernel, scripts/debug-
+ * kernel.sh) the same operations are then swept with the kernel's own
+ * fail-nth: the Nth allocation, page allocation or user copy the thread
+ * makes anywhere in the kernel fails (the pin's page-table walk, the sg
+ * table, the IOMMU's IOVA and page tables, the dma-buf core, the file
+ * table, ...), which reaches failures userdma's own points cannot name.
+ * Same checks; a time budget (USERDMA_FAILNTH_SECONDS, default 120) is
+ * shared by the operations, each swept densely up to 64 and sampled
+ * beyond.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -533,6 +543,210 @@ static void sweep_point(int p, int *total_cases)
 	   names[p], cases, fired_cases, nops, now_s() - t0);
 }
 
+/* ---- the kernel's fail-nth (CONFIG_FAULT_INJECTION) ------------------ */
+
+#define FAILNTH_DENSE	64
+#define FAILNTH_SAMPLES	24
+#define FAILNTH_PROBE	1000000LL
+
+/* The fd stays open: opening and closing it would be fault sites too. */
+static int nth_fd = -1;
+
+static int failnth_set(long long n)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%lld", n);
+
+	return pwrite(nth_fd, buf, len, 0) == len ? 0 : -errno;
+}
+
+/* Sites still to pass before the armed one; 0 once it has fired. */
+static long long failnth_left(void)
+{
+	char buf[32] = "";
+	long long v = -1;
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) > 0)
+		sscanf(buf, "%lld", &v);
+	return v;
+}
+
+/*
+ * Two places fail-nth must not reach, each kept out by its fault type's
+ * stack filter (a failure is never injected with any frame inside):
+ *  - 6.12's intel-iommu leaves the page-table entries it wrote before a
+ *    failed page-table page allocation in place (intel_iommu_map_pages()
+ *    reports nothing mapped, so its caller unwinds nothing), and the next
+ *    mapping of those addresses WARNs "DMA PTE ... already set": a kernel
+ *    bug outside userdma's reach, found by this sweep;
+ *  - DMA-API debugging turns itself off for good when its cacheline
+ *    tracker cannot allocate, which would blind it for the tests after.
+ */
+static const struct {
+	const char *attr, *func;
+} failnth_excluded[] = {
+	{ "fail_page_alloc", "intel_iommu_map_pages" },
+	{ "failslab", "add_dma_entry" },
+};
+
+static void failnth_filter(const char *attr, unsigned long long start,
+			   unsigned long long end)
+{
+	char path[96], val[32];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/reject-start", attr);
+	snprintf(val, sizeof(val), "0x%llx", start);
+	sysfs_write(path, val);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/reject-end", attr);
+	snprintf(val, sizeof(val), "0x%llx", end);
+	sysfs_write(path, val);
+}
+
+/* The text range of a function: its address to the next symbol's. */
+static int symbol_range(const char *name, unsigned long long *start,
+			unsigned long long *end)
+{
+	char line[256], sym[128], type;
+	unsigned long long a;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	*start = 0;
+	*end = ~0ULL;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %127s", &a, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			*start = a;
+	rewind(f);
+	while (*start && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx", &a) == 1 && a > *start && a < *end)
+			*end = a;
+	fclose(f);
+	return *start && *end != ~0ULL ? 0 : -1;
+}
+
+/* Clean results of a failure anywhere in the kernel, not only ours. */
+static int failnth_errno(int ret)
+{
+	return clean_errno(ret) || ret == -EAGAIN || ret == -ENOSPC ||
+	       ret == -ENFILE;
+}
+
+/* One op with its Nth fault site failing; 1 if fine. *fired: it did. */
+static int failnth_case(struct op *op, long long nth, int *fired)
+{
+	long long acq0, rel0, left;
+	char why[256];
+	int ret, good = 1;
+
+	read_pins(&acq0, &rel0);
+	if (failnth_set(nth))
+		bail("cannot arm fail-nth: %s", strerror(errno));
+	ret = op->fn();
+	left = failnth_left();
+	failnth_set(0);
+	*fired = left == 0;
+
+	if (!*fired && ret) {
+		diag("fail-nth N=%lld, %s: %s although nothing was made to fail",
+		     nth, op->name, res_name(ret));
+		good = 0;
+	} else if (ret && !failnth_errno(ret)) {
+		diag("fail-nth N=%lld, %s: %s", nth, op->name, res_name(ret));
+		good = 0;
+	}
+	if (!oracles_clean(acq0, rel0, why, sizeof(why))) {
+		diag("fail-nth N=%lld, %s (%s): leak: %s", nth, op->name,
+		     res_name(ret), why);
+		good = 0;
+		snap_take(node, &base);
+		tlb0 = swiotlb_used();
+	}
+	ret = device_works();
+	if (ret) {
+		diag("fail-nth N=%lld, %s: the device no longer works: %s",
+		     nth, op->name, res_name(ret));
+		good = 0;
+	}
+	return good;
+}
+
+/*
+ * Every op once with an unreachable N counts its fault sites; then
+ * N = 1..64 and samples up to the count, and past it until the op runs
+ * through without a failure (which it then must survive).
+ */
+static void failnth_sweep(void)
+{
+	double budget = 120, t0 = now_s(), per_op;
+	unsigned long long ex_start, ex_end;
+	int i, nops = ARRAY_SIZE(ops), total = 0, fired_total = 0;
+	const char *env = getenv("USERDMA_FAILNTH_SECONDS");
+
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (nth_fd < 0) {
+		skip("no /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION: the debug kernel has it)",
+		     "fail-nth sweep");
+		return;
+	}
+	if (env && atof(env) > 0)
+		budget = atof(env);
+	for (i = 0; i < (int)ARRAY_SIZE(failnth_excluded); i++) {
+		if (symbol_range(failnth_excluded[i].func, &ex_start, &ex_end))
+			continue;
+		failnth_filter(failnth_excluded[i].attr, ex_start, ex_end);
+		diag("fail-nth: %s never inside %s (0x%llx-0x%llx)",
+		     failnth_excluded[i].attr, failnth_excluded[i].func,
+		     ex_start, ex_end);
+	}
+	for (i = 0; i < nops; i++) {
+		struct op *op = &ops[i];
+		long long sites, nth, step, left;
+		int cases = 0, fired_cases = 0, good = 1, fired = 1, ret;
+		double t1 = now_s();
+
+		/* what earlier operations left of the budget is shared out */
+		per_op = (budget - (t1 - t0)) / (nops - i);
+
+		failnth_set(FAILNTH_PROBE);
+		ret = op->fn();
+		left = failnth_left();
+		failnth_set(0);
+		if (ret || left <= 0) {
+			ok(0, "fail-nth: %s counting its fault sites: %s, %lld left",
+			   op->name, errname(ret), left);
+			continue;
+		}
+		sites = FAILNTH_PROBE - left;
+		step = sites > FAILNTH_DENSE ?
+		       (sites - FAILNTH_DENSE) / FAILNTH_SAMPLES + 1 : 1;
+		for (nth = 1; now_s() - t1 < per_op; nth += nth < FAILNTH_DENSE ? 1 : step) {
+			good &= failnth_case(op, nth, &fired);
+			cases++;
+			fired_cases += fired;
+			if (!fired)
+				break;
+			if (nth > sites + 64) {
+				diag("fail-nth: %s still fails at N=%lld; a clean run had %lld sites",
+				     op->name, nth, sites);
+				good = 0;
+				break;
+			}
+		}
+		total += cases;
+		fired_total += fired_cases;
+		ok(good, "fail-nth: %s: %d cases (%d injected) of ~%lld fault sites%s, %.1f s",
+		   op->name, cases, fired_cases, sites,
+		   fired ? " (budget ran out first)" : "", now_s() - t1);
+	}
+	close(nth_fd);
+	for (i = 0; i < (int)ARRAY_SIZE(failnth_excluded); i++)
+		failnth_filter(failnth_excluded[i].attr, 0, 0);
+	ok(total > 0, "fail-nth: %d cases, %d with a failure injected, in %.1f s",
+	   total, fired_total, now_s() - t0);
+}
+
 static void discover(void)
 {
 	long long before[MAX_POINTS], after[MAX_POINTS];
@@ -595,5 +809,6 @@ int main(void)
 		sweep_point(p, &cases);
 	ok(cases > 0, "%d points, %d (point, operation, N) cases in %.1f s",
 	   npoints, cases, now_s() - t0);
+	failnth_sweep();
 	return done_testing();
 }
