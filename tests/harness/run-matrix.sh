@@ -348,13 +348,15 @@ run_guest() {
 # Longest guests first (from the last run's timings) keeps both job slots
 # busy to the end.  Without history (a fresh clone): main lanes take four
 # to six times an edu lane, bounce buffers longer, the debug kernel's
-# (KASAN, lockdep, DMA-API debugging) the longest.
+# (KASAN, lockdep, DMA-API debugging) the longest, five times a stock
+# main lane; its edu lane takes as long as a stock main lane.
 schedule() {
 	local id wall
 	for id in "$@"; do
 		wall=$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' "$LOGS/$id.meta" 2>/dev/null || true)
 		[ -n "$wall" ] || case $id in
-			*+debug-*-main) wall=4 ;; *-edu) wall=1 ;; *-swiotlb-main) wall=3 ;; *) wall=2 ;;
+			*+debug-*-main) wall=4 ;; *+debug-*-edu) wall=2.5 ;;
+			*-edu) wall=1 ;; *-swiotlb-main) wall=3 ;; *) wall=2 ;;
 		esac
 		echo "$wall $id"
 	done | sort -k1,1gr -s | cut -d' ' -f2
