@@ -33,13 +33,26 @@ unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 	return lo;
 }
 
+/*
+ * One physically contiguous piece.  With @may_sleep, bounce copies go in
+ * 4 MiB chunks with a chance to reschedule after each (one 64 MiB
+ * copy-back stalled RCU on a single vCPU).
+ */
 static void udma_sync_piece(struct userdma_region *r, dma_addr_t addr,
-			    u64 length, bool for_cpu)
+			    u64 length, bool for_cpu, bool may_sleep)
 {
-	if (for_cpu)
-		dma_sync_single_for_cpu(r->dev, addr, length, r->dir);
-	else
-		dma_sync_single_for_device(r->dev, addr, length, r->dir);
+	while (length) {
+		u64 n = may_sleep ? min_t(u64, length, SZ_4M) : length;
+
+		if (for_cpu)
+			dma_sync_single_for_cpu(r->dev, addr, n, r->dir);
+		else
+			dma_sync_single_for_device(r->dev, addr, n, r->dir);
+		addr += n;
+		length -= n;
+		if (may_sleep)
+			cond_resched();
+	}
 }
 
 /*
@@ -53,12 +66,12 @@ static void udma_sync_piece(struct userdma_region *r, dma_addr_t addr,
  */
 static void udma_sync_joined(struct userdma_region *r,
 			     const struct userdma_seg *seg, u64 offset,
-			     u64 length, bool for_cpu)
+			     u64 end, bool for_cpu, bool may_sleep)
 {
 	dma_addr_t base = seg->addr - seg->offset;	/* DMA address of offset 0 */
-	u64 end = offset + length, pos = 0;
 	struct scatterlist *sg;
 	unsigned int i;
+	u64 pos = 0;
 
 	/* a coherent device without bounce buffers: nothing to walk */
 	if (!dma_need_sync(r->dev, seg->addr))
@@ -68,7 +81,7 @@ static void udma_sync_joined(struct userdma_region *r,
 			u64 n = min_t(u64, end - offset,
 				      PAGE_SIZE - offset_in_page(base + offset));
 
-			udma_sync_piece(r, base + offset, n, for_cpu);
+			udma_sync_piece(r, base + offset, n, for_cpu, may_sleep);
 			offset += n;
 		}
 		return;
@@ -77,18 +90,14 @@ static void udma_sync_joined(struct userdma_region *r,
 		u64 from = max(pos, offset), to = min(pos + sg->length, end);
 
 		if (from < to)
-			udma_sync_piece(r, base + from, to - from, for_cpu);
+			udma_sync_piece(r, base + from, to - from, for_cpu,
+					may_sleep);
 		pos += sg->length;
 		if (pos >= end)
 			return;
 	}
 }
 
-/*
- * With @may_sleep, bounce copies go in 4 MiB pieces with a chance to
- * reschedule between them (one 64 MiB copy-back stalled RCU on a single
- * vCPU).
- */
 static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 			   bool for_cpu, bool may_sleep)
 {
@@ -107,19 +116,13 @@ static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 		const struct userdma_seg *seg = &r->segs[i];
 		u64 seg_end = min(end, seg->offset + seg->length);
 
-		while (offset < seg_end) {
-			u64 n = may_sleep ? min_t(u64, seg_end - offset, SZ_4M) :
-					    seg_end - offset;
-
-			if (r->merged)
-				udma_sync_joined(r, seg, offset, n, for_cpu);
-			else
-				udma_sync_piece(r, seg->addr + offset - seg->offset,
-						n, for_cpu);
-			offset += n;
-			if (may_sleep)
-				cond_resched();
-		}
+		if (r->merged)
+			udma_sync_joined(r, seg, offset, seg_end, for_cpu,
+					 may_sleep);
+		else
+			udma_sync_piece(r, seg->addr + offset - seg->offset,
+					seg_end - offset, for_cpu, may_sleep);
+		offset = seg_end;
 	}
 	return 0;
 }

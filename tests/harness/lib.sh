@@ -23,19 +23,15 @@ kernel_root() {
 		echo ""
 		return 0
 	fi
-	for done in "$USERDMA_CACHE"/suites/*.done; do
+	# the debug kernel's build directory holds its tree and its root
+	for done in "$USERDMA_CACHE"/suites/*.done "$USERDMA_CACHE"/debug/*.done; do
 		[ -f "$done" ] || continue
-		if [ "$(cat "$done")" = "$kver" ]; then
-			echo "${done%.done}"
-			return 0
-		fi
-	done
-	for done in "$USERDMA_CACHE"/debug/*.done; do
-		[ -f "$done" ] || continue
-		if [ "$(cat "$done")" = "$kver" ]; then
-			echo "${done%.done}/root"
-			return 0
-		fi
+		[ "$(cat "$done")" = "$kver" ] || continue
+		case $done in
+		*/debug/*) echo "${done%.done}/root" ;;
+		*) echo "${done%.done}" ;;
+		esac
+		return 0
 	done
 	return 1
 }
@@ -80,7 +76,7 @@ resolve_kver() {
 # "6.12.95+deb12-amd64" -> "6.12", "7.3-amd64" -> "7.3": what tests see as
 # USERDMA_KERNEL and the matrix rows are named by; the debug kernel
 # (scripts/debug-kernel.sh) is "6.12+debug" ("-" separates a row's parts).
-short_kver() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+)[^-]*(-udt-(debug))?.*/\1\2/; s/-udt-/+/'; }
+short_kver() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+)[^-]*(-udt-debug)?.*/\1\2/; s/-udt-debug$/+debug/'; }
 
 # kmake KVER DIR MAKE-ARGS...: make for an external module in DIR against
 # KVER's build tree.  The debug kernel's root has no system in it: its tree

@@ -455,6 +455,31 @@ static const char *res_name(int ret)
 	return ret == BAD_RESULT ? "success with a wrong result" : errname(ret);
 }
 
+/*
+ * After a case (@what names it, @ret is its result): the oracles are back
+ * at their baseline and the device still works; 1 if so.  A leak is
+ * reported once: the baseline moves on.
+ */
+static int case_left_clean(const char *what, int ret, long long acq0,
+			   long long rel0)
+{
+	char why[256];
+	int good = 1;
+
+	if (!oracles_clean(acq0, rel0, why, sizeof(why))) {
+		diag("%s (%s): leak: %s", what, res_name(ret), why);
+		good = 0;
+		snap_take(node, &base);
+		tlb0 = swiotlb_used();
+	}
+	ret = device_works();
+	if (ret) {
+		diag("%s: the device no longer works: %s", what, res_name(ret));
+		good = 0;
+	}
+	return good;
+}
+
 /* ---- the sweep ---------------------------------------------------------- */
 
 /* One (point, op, N) case; 1 if fine, with *fired_out. */
@@ -462,7 +487,7 @@ static int one_case(int p, struct op *op, long long nth, int *stop,
 		    long long *fired_out)
 {
 	long long acq0, rel0, hits, fired;
-	char why[256];
+	char what[160];
 	int ret, good = 1;
 
 	read_pins(&acq0, &rel0);
@@ -488,20 +513,8 @@ static int one_case(int p, struct op *op, long long nth, int *stop,
 		     res_name(ret));
 		good = 0;
 	}
-	if (!oracles_clean(acq0, rel0, why, sizeof(why))) {
-		diag("%s, N=%lld, %s (%s): leak: %s", names[p], nth, op->name,
-		     res_name(ret), why);
-		good = 0;
-		snap_take(node, &base);	/* report a leak once */
-		tlb0 = swiotlb_used();
-	}
-	ret = device_works();
-	if (ret) {
-		diag("%s, N=%lld, %s: the device no longer works: %s",
-		     names[p], nth, op->name, res_name(ret));
-		good = 0;
-	}
-	return good;
+	snprintf(what, sizeof(what), "%s, N=%lld, %s", names[p], nth, op->name);
+	return case_left_clean(what, ret, acq0, rel0) && good;
 }
 
 static void sweep_point(int p, int *total_cases)
@@ -637,7 +650,7 @@ static int failnth_errno(int ret)
 static int failnth_case(struct op *op, long long nth, int *fired)
 {
 	long long acq0, rel0, left;
-	char why[256];
+	char what[160];
 	int ret, good = 1;
 
 	read_pins(&acq0, &rel0);
@@ -656,20 +669,8 @@ static int failnth_case(struct op *op, long long nth, int *fired)
 		diag("fail-nth N=%lld, %s: %s", nth, op->name, res_name(ret));
 		good = 0;
 	}
-	if (!oracles_clean(acq0, rel0, why, sizeof(why))) {
-		diag("fail-nth N=%lld, %s (%s): leak: %s", nth, op->name,
-		     res_name(ret), why);
-		good = 0;
-		snap_take(node, &base);
-		tlb0 = swiotlb_used();
-	}
-	ret = device_works();
-	if (ret) {
-		diag("fail-nth N=%lld, %s: the device no longer works: %s",
-		     nth, op->name, res_name(ret));
-		good = 0;
-	}
-	return good;
+	snprintf(what, sizeof(what), "fail-nth N=%lld, %s", nth, op->name);
+	return case_left_clean(what, ret, acq0, rel0) && good;
 }
 
 /*
