@@ -10,6 +10,7 @@
 #                            [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]
+#                            [TESTS="name lane/name ..."] only these programs
 #   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
 #                            `userdma copy` through the sw and edu DMA engines
 #   make install             library, headers, pkg-config, CLI, man pages, udev
@@ -39,8 +40,13 @@ CONFIGS ?= strict lazy noiommu swiotlb
 KERNEL  ?= 6.12
 KVER    ?=
 
+# make's own built-in LINT (the lint program) is not ours to pass on.
+ifeq ($(origin LINT),default)
+LINT :=
+endif
+
 # The harness scripts read these from the environment.
-export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE \
+export KERNELS CONFIGS KERNEL LANES JOBS GUEST_TIMEOUT TEST_TIMEOUT VERBOSE SPARSE TESTS \
 	LINT PKG PKG_TESTS BENCH_ARGS BENCH_RENDER
 
 .PHONY: all module lib tools tests guest check demo bench soak arm64 deps clean

@@ -169,6 +169,17 @@ stage_guest_modules() {
 	install -m 755 "$TOP/tests/guest/udt-modprobe" "$stage/bin/udt-modprobe"
 }
 
+# Is test program LANE/NAME selected by TESTS (`make check TESTS="a b"`;
+# a bare name selects it in every lane, none selects everything)?
+selected() {
+	local t
+	[ -n "${TESTS:-}" ] || return 0
+	for t in $TESTS; do
+		[ "$t" = "$2" ] || [ "$t" = "$1/$2" ] && return 0
+	done
+	return 1
+}
+
 # Pack a gzip'd newc initramfs: busybox, /init and the runner scripts, the
 # module, the example driver, the static CLI and test programs if they
 # were built, and the kernel's modules the interop tests load
@@ -214,7 +225,14 @@ pack_initramfs() {
 		mkdir -p "$stage/bench"
 		install -m 755 "$TOP/build/guest/bench/userdma-bench" "$stage/bench/"
 	elif [ -d "$TOP/build/guest/tests" ]; then
-		cp -r "$TOP/build/guest/tests" "$stage/tests"
+		local lane bin
+		for bin in "$TOP"/build/guest/tests/*/*; do
+			[ -x "$bin" ] || continue
+			lane=$(basename "$(dirname "$bin")")
+			selected "$lane" "${bin##*/}" || continue
+			mkdir -p "$stage/tests/$lane"
+			cp "$bin" "$stage/tests/$lane/"
+		done
 	fi
 	if [ -d "$root/lib/modules/$kver" ]; then
 		stage_guest_modules "$kver" "$stage" "$root"

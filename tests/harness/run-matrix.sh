@@ -15,6 +15,8 @@
 #      guest)  TEST_TIMEOUT=600 (s per test program)  VERBOSE=1 (keep every
 #      diagnostic)  LINT=0 (skip scripts/lint.sh, for quick local runs)
 #      PKG=0 (skip tests/packaging/), PKG_TESTS="install dkms deb guest"
+#      TESTS="name lane/name ..." (only these programs, in the lanes that
+#      have them; LINT and PKG default to 0 then)
 #      CASES_DIR, MODULE_SRC (harness self-tests only)
 set -euo pipefail
 
@@ -33,6 +35,10 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 VERBOSE=${VERBOSE:-0}
 CASES_DIR=${CASES_DIR:-$TOP/tests/cases}
 export CASES_DIR
+TESTS=${TESTS:-}
+if [ -n "$TESTS" ]; then
+	LINT=${LINT:-0} PKG=${PKG:-0}
+fi
 
 LOGS=$TOP/build/logs
 RESULTS=$TOP/build/results
@@ -294,7 +300,24 @@ valid_configs() {
 # --- guests ----------------------------------------------------------------
 
 lane_programs() {
-	ls "$GUEST_BIN/tests/$1" 2>/dev/null | LC_ALL=C sort || true
+	local name
+	for name in $(ls "$GUEST_BIN/tests/$1" 2>/dev/null | LC_ALL=C sort); do
+		selected "$1" "$name" && echo "$name"
+	done
+	return 0
+}
+
+# TESTS names programs that exist: a typo must not pass as an empty run.
+check_selection() {
+	local t lane found
+	for t in $TESTS; do
+		found=0
+		for lane in $LANES; do
+			case $t in */*) [ "${t%%/*}" = "$lane" ] || continue ;; esac
+			[ -x "$GUEST_BIN/tests/$lane/${t##*/}" ] && found=1
+		done
+		[ "$found" = 1 ] || result matrix fail "matrix: TESTS names '$t', which is no test program of the lanes $LANES"
+	done
 }
 
 # Why a guest did not end the normal way, from QEMU's status and the console.
@@ -439,6 +462,7 @@ main() {
 	fetch_suite_kernels &
 	FETCH_PID=$!
 	build_tests
+	[ -z "$TESTS" ] || check_selection
 	build_userspace
 	run_lint
 	run_packaging
@@ -454,6 +478,7 @@ main() {
 		build_kernel_lane "${spec%%:*}" || continue
 		for config in $configs; do
 			for lane in $LANES; do
+				[ -n "$(lane_programs "$lane")" ] || continue
 				GUESTS+=("$LABEL-$config-$lane")
 			done
 		done

@@ -17,9 +17,12 @@
  * baseline; the runner's oracles check pins and dmesg.
  *
  * Env: USERDMA_FUZZ_SEED (replay), USERDMA_FUZZ_ITERS (per worker),
- * USERDMA_FUZZ_SECONDS (time-bounded soak instead of the CI budget).
+ * USERDMA_FUZZ_SECONDS (time-bounded soak instead of the CI budget),
+ * USERDMA_FUZZ_WORKER (with the seed: run that worker alone).
  * Each worker's stream is a function of the seed and its number; only
- * the interleaving of workers differs between runs.
+ * the interleaving of workers differs between runs.  Every worker checks
+ * only what it owns, so a failure is replayed by running the worker named
+ * in the report alone with the same seed: same calls, same order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -657,7 +660,8 @@ static void finish(struct ctx *c, int k, const struct userdma_completion *cp)
 		off = mem_mismatch(d->va + p->doff, p->want, p->len);
 		if (off >= 0)
 			fail(c, "transfer cookie %" PRIu64 " (%" PRIu64 " bytes to handle %u+%" PRIu64
-			     "): byte %zd differs", p->cookie, p->len, p->dst_h, p->doff, off);
+			     ", kind %d dir %u%s): byte %zd differs", p->cookie, p->len, p->dst_h,
+			     p->doff, d->kind, d->dir, d->aliased ? ", exported since" : "", off);
 		else
 			add(&st->bytes_verified, p->len);
 	}
@@ -1349,6 +1353,30 @@ static void *thread_main(void *arg)
 
 static int soaking;
 
+/* USERDMA_FUZZ_WORKER: one worker in this process, nothing else. */
+static void replay_worker(int id)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	int fd = node_open_or_bail(node);
+
+	if (!c)
+		bail("calloc");
+	diag("replaying worker %d of seed %" PRIu64 " alone", id, seed);
+	ctx_init(c, id, fd, id >= 100);
+	if (c->shared) {
+		/* a thread's file had its channel bound before it ran */
+		int ret = udt_channel(fd, "sw", -1, NULL, NULL);
+
+		if (ret)
+			bail("CHANNEL sw: %s", errname(ret));
+		c->chan = 1;
+	}
+	run_worker(c);
+	if (c->shared)
+		close(fd);
+	free(c);
+}
+
 static void child_main(int id)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -1436,6 +1464,16 @@ int main(void)
 		     seed, seed, iters_per_worker, budget, NR_THREADS, NR_CHILDREN);
 	t0 = now_s();
 	deadline = t0 + budget;
+
+	if (getenv("USERDMA_FUZZ_WORKER") && *getenv("USERDMA_FUZZ_WORKER")) {
+		close(shared_fd);
+		replay_worker(env_ll("USERDMA_FUZZ_WORKER", 0));
+		print_figures(now_s() - t0);
+		ok(st->failures == 0, "replay: %" PRIu64 " semantic failures in %" PRIu64
+		   " iterations (seed %" PRIu64 ")", st->failures, st->iters, seed);
+		ok_unchanged(node, &start, "at the end: counters and VmPin at baseline");
+		return done_testing();
+	}
 
 	rng_init(&prng, seed);
 	ret = udt_channel(shared_fd, "sw", -1, NULL, NULL);
