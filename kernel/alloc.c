@@ -10,7 +10,8 @@
  * inserts real pages that O_DIRECT and other drivers can pin in turn.
  *
  * Coherent buffers come from dma_alloc_coherent(): no sync, but they can
- * only be mapped to user space as a PFN range.
+ * only be mapped to user space as a PFN range, and they are the device's:
+ * they go when the device goes, and are never shared as a dma-buf.
  *
  * Both are charged to the caller's locked memory, as pinned pages are.
  */
@@ -115,17 +116,14 @@ static int udma_alloc_cached(struct userdma_region *r, bool contiguous)
 		return ret;
 	ret = udma_alloc_pages(r, contiguous);
 	if (ret)
-		goto err_free_array;
-	ret = udma_map(r);
-	if (ret)
-		goto err_free_pages;
-	return 0;
-
-err_free_pages:
-	udma_free_pages(r, r->npages);
-err_free_array:
-	udma_pages_free(r);
+		udma_pages_free(r);
 	return ret;
+}
+
+static void udma_free_cached(struct userdma_region *r)
+{
+	udma_free_pages(r, r->npages);
+	udma_pages_free(r);
 }
 
 static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
@@ -146,9 +144,30 @@ static int udma_alloc_coherent(struct userdma_region *r, bool contiguous)
 	return 0;
 }
 
-struct userdma_region *udma_alloc_create(struct device *dev, u64 length,
-					 u32 flags, enum dma_data_direction dir,
-					 struct userdma_stats *stats)
+/*
+ * Device work: the coherent allocation, or the cached pages' mapping.
+ * Cached pages are allocated before, outside the device's section.
+ */
+static int udma_alloc_for_device(struct userdma_region *r,
+				 struct udma_devref *ref, bool contiguous)
+{
+	int ret;
+
+	ret = udma_devref_enter(ref);
+	if (ret)
+		return ret;
+	if (r->kind == UDMA_COHERENT)
+		ret = udma_alloc_coherent(r, contiguous);
+	else
+		ret = udma_map(r);
+	if (!ret)
+		udma_devref_add(ref, r);
+	udma_devref_exit(ref);
+	return ret;
+}
+
+struct userdma_region *udma_alloc_create(struct udma_devref *ref, u64 length,
+					 u32 flags, enum dma_data_direction dir)
 {
 	bool coherent = flags & USERDMA_ALLOC_COHERENT;
 	bool contiguous = flags & USERDMA_ALLOC_CONTIGUOUS;
@@ -160,8 +179,8 @@ struct userdma_region *udma_alloc_create(struct device *dev, u64 length,
 	if (length > (u64)udma_max_region_mb << 20)
 		return ERR_PTR(-E2BIG);
 
-	r = udma_region_alloc(coherent ? UDMA_COHERENT : UDMA_CACHED, dev, dir,
-			      stats);
+	r = udma_region_alloc(coherent ? UDMA_COHERENT : UDMA_CACHED, ref->dev,
+			      dir, true);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->length = PAGE_ALIGN(length);
@@ -170,18 +189,19 @@ struct userdma_region *udma_alloc_create(struct device *dev, u64 length,
 	ret = udma_charge(r);
 	if (ret)
 		goto err_free;
-	if (coherent)
-		ret = udma_alloc_coherent(r, contiguous);
-	else
+	if (!coherent) {
 		ret = udma_alloc_cached(r, contiguous);
+		if (ret)
+			goto err_uncharge;
+	}
+	ret = udma_alloc_for_device(r, ref, contiguous);
 	if (ret)
-		goto err_uncharge;
-
-	udma_stats_add(stats, 1, 0, r->length);
-	if (stats)
-		atomic_long_add(r->npages, &stats->allocated_pages);
+		goto err_free_pages;
 	return r;
 
+err_free_pages:
+	if (!coherent)
+		udma_free_cached(r);
 err_uncharge:
 	udma_uncharge(r);
 err_free:
@@ -189,20 +209,28 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The device's side (region.c, udma_region_detach): a cached buffer's
+ * mapping, or coherent memory, which belongs to the device's allocator
+ * and so cannot outlive the device: whatever still maps it to user space
+ * is zapped first (later accesses fault, export.c) and then it is freed.
+ */
+void udma_alloc_detach(struct userdma_region *r)
+{
+	if (r->kind == UDMA_CACHED) {
+		udma_unmap(r);
+		return;
+	}
+	udma_export_zap(r);
+	dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
+		       r->dma_attrs);
+	r->cpu_addr = NULL;
+}
+
+/* The memory's side, with the last reference. */
 void udma_alloc_free(struct userdma_region *r)
 {
-	if (r->kind == UDMA_COHERENT) {
-		udma_segs_free(r);
-		dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
-			       r->dma_attrs);
-	} else {
-		if (!r->revoked)
-			udma_unmap(r);
-		udma_free_pages(r, r->npages);
-		udma_pages_free(r);
-	}
+	if (r->kind == UDMA_CACHED)
+		udma_free_cached(r);
 	udma_uncharge(r);
-	udma_stats_add(r->stats, -1, 0, -(s64)r->length);
-	if (r->stats)
-		atomic_long_sub(r->npages, &r->stats->allocated_pages);
 }

@@ -167,7 +167,7 @@ static int udma_bench_region_once(struct device *dev, struct userdma_bench *b,
 {
 	struct userdma_region *r;
 
-	r = udma_region_create(dev, b->addr, b->length, dir, NULL);
+	r = udma_region_create(dev, NULL, b->addr, b->length, dir);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	b->nents = r->nr_segs;

@@ -8,10 +8,13 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/eventfd.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -235,5 +238,46 @@ static inline int udma_map_errno(int ret)
 #else
 #define UDMA_RO_PIN_BREAKS_COW 1
 #endif
+
+/*
+ * 5.16 ("mm: Add fault_in_writeable") replaced fault_in_pages_writeable(),
+ * which returned -EFAULT, by one returning the bytes it could not fault in.
+ * True if the whole range is now there to be written.
+ */
+static inline bool udma_fault_in_writeable(void __user *uaddr, size_t size)
+{
+#ifdef UDMA_HAS_FAULT_IN_WRITEABLE
+	return fault_in_writeable((char __user *)uaddr, size) == 0;
+#else
+	return fault_in_pages_writeable((char __user *)uaddr, size) == 0;
+#endif
+}
+
+/*
+ * The page protection of a user mapping of coherent memory: what
+ * dma_pgprot() (not exported) gives it, uncached where the device does
+ * not snoop the CPU's caches.  Never a cacheable alias of memory the DMA
+ * layer mapped uncached.
+ */
+static inline pgprot_t udma_coherent_pgprot(struct device *dev, pgprot_t prot)
+{
+	if (dev_is_dma_coherent(dev))
+		return prot;
+	return pgprot_dmacoherent(prot);
+}
+
+/*
+ * Can a function reset be asked of the device?  5.15 ("PCI: Add support
+ * for a function level reset based on _RST method") made the answer a
+ * list of methods; before it, one flag said a method was found at probe.
+ */
+static inline bool udma_pci_reset_supported(struct pci_dev *pdev)
+{
+#ifdef UDMA_HAS_RESET_METHODS
+	return pdev->reset_methods[0] != 0;
+#else
+	return pdev->reset_fn;
+#endif
+}
 
 #endif /* USERDMA_COMPAT_H */

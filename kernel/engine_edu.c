@@ -42,6 +42,8 @@ struct udma_edu_desc {
 	dma_addr_t src, dst;
 	size_t len;
 	size_t done;
+	/* an address the device would fault on: never reaches it */
+	enum dmaengine_tx_result fault;
 };
 
 struct udma_edu_engine {
@@ -54,6 +56,7 @@ struct udma_edu_engine {
 	spinlock_t lock;		/* everything below */
 	struct list_head submitted;
 	struct list_head issued;
+	struct list_head failed;	/* refused before running, to complete */
 	struct udma_edu_desc *cur;	/* on the device */
 	bool to_ram;			/* cur's running command is the second */
 	bool abort;			/* terminate_all: drop cur after this command */
@@ -82,11 +85,18 @@ static void udma_edu_kick(struct udma_edu_engine *e)
 	struct udma_edu_desc *d = e->cur;
 	size_t n;
 
-	if (!d) {
+	while (!d) {
 		d = list_first_entry_or_null(&e->issued, struct udma_edu_desc,
 					     link);
 		if (!d)
 			return;
+		if (d->fault != DMA_TRANS_NOERROR) {
+			/* completes in order, as a device fault would */
+			e->chan.completed_cookie = d->tx.cookie;
+			list_move_tail(&d->link, &e->failed);
+			d = NULL;
+			continue;
+		}
 		list_del(&d->link);
 		e->cur = d;
 		e->to_ram = false;
@@ -97,6 +107,32 @@ static void udma_edu_kick(struct udma_edu_engine *e)
 	else
 		udma_edu_command(e, EDU_BUF_ADDR, d->dst + d->done, n,
 				 EDU_DMA_TO_RAM);
+}
+
+static void udma_edu_callback(struct udma_edu_desc *d,
+			      enum dmaengine_tx_result result)
+{
+	struct dmaengine_result res = { .result = result };
+
+	if (d->tx.callback_result)
+		d->tx.callback_result(d->tx.callback_param, &res);
+	else if (d->tx.callback)
+		d->tx.callback(d->tx.callback_param);
+	kfree(d);
+}
+
+/* Report the descriptors kick refused; lock not held. */
+static void udma_edu_complete_failed(struct udma_edu_engine *e)
+{
+	struct udma_edu_desc *d, *tmp;
+	unsigned long flags;
+	LIST_HEAD(failed);
+
+	spin_lock_irqsave(&e->lock, flags);
+	list_splice_init(&e->failed, &failed);
+	spin_unlock_irqrestore(&e->lock, flags);
+	list_for_each_entry_safe(d, tmp, &failed, link)
+		udma_edu_callback(d, d->fault);
 }
 
 static irqreturn_t udma_edu_irq(int irq, void *data)
@@ -132,16 +168,9 @@ static irqreturn_t udma_edu_irq(int irq, void *data)
 		wake_up_all(&e->idle);
 	spin_unlock(&e->lock);
 
-	if (finished) {
-		struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
-
-		if (finished->tx.callback_result)
-			finished->tx.callback_result(finished->tx.callback_param,
-						     &res);
-		else if (finished->tx.callback)
-			finished->tx.callback(finished->tx.callback_param);
-		kfree(finished);
-	}
+	if (finished)
+		udma_edu_callback(finished, DMA_TRANS_NOERROR);
+	udma_edu_complete_failed(e);
 	return IRQ_HANDLED;
 }
 
@@ -178,6 +207,16 @@ udma_edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 	d = udma_fault(UDMA_FP_EDU_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
+	/*
+	 * Nor does it report a fault: an address it would fault on (unmapped
+	 * behind the IOMMU, not RAM without one) fails here.  Registrations
+	 * stay mapped while a transfer uses them; raw addresses (privileged)
+	 * are checked now and used later, as any device would.
+	 */
+	if (!udma_reach_all(&e->pdev->dev, src, len))
+		d->fault = DMA_TRANS_READ_FAILED;
+	else if (!udma_reach_all(&e->pdev->dev, dst, len))
+		d->fault = DMA_TRANS_WRITE_FAILED;
 	dma_async_tx_descriptor_init(&d->tx, chan);
 	d->tx.flags = flags;
 	d->tx.tx_submit = udma_edu_tx_submit;
@@ -197,6 +236,7 @@ static void udma_edu_issue_pending(struct dma_chan *chan)
 	if (!e->busy)
 		udma_edu_kick(e);
 	spin_unlock_irqrestore(&e->lock, flags);
+	udma_edu_complete_failed(e);
 }
 
 static enum dma_status udma_edu_tx_status(struct dma_chan *chan,
@@ -229,6 +269,7 @@ static int udma_edu_terminate_all(struct dma_chan *chan)
 	spin_lock_irqsave(&e->lock, flags);
 	list_splice_tail_init(&e->submitted, &dropped);
 	list_splice_tail_init(&e->issued, &dropped);
+	list_splice_tail_init(&e->failed, &dropped);
 	if (e->cur && !e->busy) {
 		list_add_tail(&e->cur->link, &dropped);
 		e->cur = NULL;
@@ -290,6 +331,7 @@ struct dma_device *udma_edu_engine_create(struct pci_dev *pdev)
 	spin_lock_init(&e->lock);
 	INIT_LIST_HEAD(&e->submitted);
 	INIT_LIST_HEAD(&e->issued);
+	INIT_LIST_HEAD(&e->failed);
 	init_waitqueue_head(&e->idle);
 
 	e->bar = pci_iomap(pdev, 0, 0);

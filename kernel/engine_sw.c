@@ -3,10 +3,9 @@
  * A dmaengine memcpy provider whose "hardware" is the CPU.  It behaves like
  * a DMA engine sitting on the bound device: every address it is given is a
  * DMA address of that device and is resolved the way the device's own
- * accesses would be, through the device's IOMMU domain when one translates,
- * as a bus address otherwise (swiotlb slots included).  An address that does
- * not resolve to RAM is a device fault: the descriptor fails and nothing is
- * touched.  Behind an IOMMU this catches use-after-unmap.
+ * accesses would be (engine_reach.c).  An address that does not resolve to
+ * RAM is a device fault: the descriptor fails and nothing is touched.
+ * Behind an IOMMU this catches use-after-unmap.
  *
  * Descriptors run in order on a workqueue, one channel per open file that
  * asks for it, so a file's terminate never cancels another file's work.
@@ -72,157 +71,17 @@ static struct udma_sw_desc *to_sw_desc(struct dma_async_tx_descriptor *tx)
  */
 #define UDMA_SW_CHUNK		SZ_256K
 
-/*
- * System RAM is verified a window at a time: one search of the resource
- * tree then covers every run inside the window.  A memory section is the
- * unit RAM is added and removed in, so a whole one is usually all RAM.
- * The first 64 windows (8 GiB) found to be all RAM are remembered for
- * every descriptor of every engine: searching the tree costs more than
- * copying a page under emulation, and small transfers come in batches.
- * Only removing memory can make a remembered window wrong, so taking any
- * memory offline forgets them all.
- */
-#define UDMA_SW_RAM_WINDOW	SZ_128M
-#define UDMA_SW_RAM_WINDOWS	64
-
-static atomic64_t udma_sw_ram_known;
-
-static int udma_sw_memory_event(struct notifier_block *nb,
-				unsigned long action, void *arg)
-{
-	/* and again once it is offline: a copy may have looked in between */
-	if (action == MEM_GOING_OFFLINE || action == MEM_OFFLINE)
-		atomic64_set(&udma_sw_ram_known, 0);
-	return NOTIFY_OK;
-}
-
-static struct notifier_block udma_sw_memory_nb = {
-	.notifier_call = udma_sw_memory_event,
-};
-
 static struct workqueue_struct *udma_sw_wq;
 
 int udma_sw_init(void)
 {
-	int ret;
-
 	udma_sw_wq = alloc_workqueue("userdma_sw", WQ_CPU_INTENSIVE, 0);
-	if (!udma_sw_wq)
-		return -ENOMEM;
-	ret = register_memory_notifier(&udma_sw_memory_nb);
-	if (ret)
-		destroy_workqueue(udma_sw_wq);
-	return ret;
+	return udma_sw_wq ? 0 : -ENOMEM;
 }
 
 void udma_sw_exit(void)
 {
-	unregister_memory_notifier(&udma_sw_memory_nb);
 	destroy_workqueue(udma_sw_wq);
-}
-
-/*
- * One side of a descriptor: the next device address, the physically
- * contiguous run it resolved to and how much of that run is left.
- */
-struct udma_sw_side {
-	struct device *dev;
-	bool iommu;
-	dma_addr_t addr;
-	phys_addr_t phys;
-	size_t run;
-};
-
-static void udma_sw_side_init(struct udma_sw_side *s, struct device *dev,
-			      dma_addr_t addr)
-{
-	s->dev = dev;
-	s->iommu = udma_iommu_translates(dev);
-	s->addr = addr;
-	s->run = 0;
-}
-
-static bool udma_sw_all_ram(phys_addr_t start, size_t len)
-{
-	return region_intersects(start, len, IORESOURCE_SYSTEM_RAM,
-				 IORES_DESC_NONE) == REGION_INTERSECTS;
-}
-
-/*
- * How much of [phys, phys + len) a copy may touch, from its start: only
- * System RAM (pfn_valid() also holds for reserved firmware ranges sharing
- * a section with RAM, which the direct map may not cover).  The common
- * case is answered by the cached window; the edges of RAM page by page,
- * so a fault is reported exactly where the device's access would fail.
- */
-static size_t udma_sw_ram_prefix(phys_addr_t phys, size_t len)
-{
-	phys_addr_t win = ALIGN_DOWN(phys, UDMA_SW_RAM_WINDOW);
-	u64 idx = div_u64(win, UDMA_SW_RAM_WINDOW);
-	size_t ok = 0;
-
-	if (phys + len <= win + UDMA_SW_RAM_WINDOW &&
-	    idx < UDMA_SW_RAM_WINDOWS) {
-		if (atomic64_read(&udma_sw_ram_known) & BIT_ULL(idx))
-			return len;
-		if (udma_sw_all_ram(win, UDMA_SW_RAM_WINDOW)) {
-			atomic64_or(BIT_ULL(idx), &udma_sw_ram_known);
-			return len;
-		}
-	}
-	if (udma_sw_all_ram(phys, len))
-		return len;
-	while (ok < len && page_is_ram(PHYS_PFN(phys + ok)))
-		ok += PAGE_SIZE - offset_in_page(phys + ok);
-	return min(ok, len);
-}
-
-/*
- * Resolve the side's next address as the device would, into a physically
- * contiguous run of at most max bytes.  Without translation bus addresses
- * are linear, so one lookup covers the whole request; behind an IOMMU the
- * run grows page by page for as long as the pages stay contiguous.
- * Returns -EFAULT where the device's access would fault.
- */
-static int udma_sw_resolve(struct udma_sw_side *s, size_t max)
-{
-	struct iommu_domain *dom;
-	phys_addr_t phys;
-	size_t run;
-
-	if (s->run)
-		return 0;
-	if (!s->iommu) {
-		u64 mask = dma_get_mask(s->dev);
-
-		if (s->addr > mask)
-			return -EFAULT;
-		phys = dma_to_phys(s->dev, s->addr);
-		/* the device reaches up to its mask, inclusive */
-		run = min_t(u64, max - 1, mask - s->addr) + 1;
-	} else {
-		dom = iommu_get_domain_for_dev(s->dev);
-		phys = iommu_iova_to_phys(dom, s->addr);
-		if (!phys)
-			return -EFAULT;
-		run = min_t(size_t, max, PAGE_SIZE - offset_in_page(s->addr));
-		while (run < max &&
-		       iommu_iova_to_phys(dom, s->addr + run) == phys + run)
-			run += min_t(size_t, max - run, PAGE_SIZE);
-	}
-	run = udma_sw_ram_prefix(phys, run);
-	if (!run)
-		return -EFAULT;
-	s->phys = phys;
-	s->run = run;
-	return 0;
-}
-
-static void udma_sw_side_advance(struct udma_sw_side *s, size_t n)
-{
-	s->addr += n;
-	s->phys += n;
-	s->run -= n;
 }
 
 /*
@@ -269,11 +128,11 @@ static enum dmaengine_tx_result udma_sw_copy_desc(struct udma_sw_chan *c,
 						  u32 *residue)
 {
 	struct device *dev = c->chan.device->dev;
-	struct udma_sw_side src, dst;
+	struct udma_reach src, dst;
 	size_t left = d->len;
 
-	udma_sw_side_init(&src, dev, d->src);
-	udma_sw_side_init(&dst, dev, d->dst);
+	udma_reach_init(&src, dev, d->src);
+	udma_reach_init(&dst, dev, d->dst);
 	while (left) {
 		size_t n;
 
@@ -281,14 +140,14 @@ static enum dmaengine_tx_result udma_sw_copy_desc(struct udma_sw_chan *c,
 		if (READ_ONCE(c->abort))
 			return DMA_TRANS_ABORTED;
 		n = min_t(size_t, left, UDMA_SW_CHUNK);
-		if (udma_sw_resolve(&src, n))
+		if (udma_reach_resolve(&src, n))
 			return DMA_TRANS_READ_FAILED;
-		if (udma_sw_resolve(&dst, n))
+		if (udma_reach_resolve(&dst, n))
 			return DMA_TRANS_WRITE_FAILED;
 		n = min3(n, src.run, dst.run);
 		udma_sw_copy(dst.phys, src.phys, n);
-		udma_sw_side_advance(&src, n);
-		udma_sw_side_advance(&dst, n);
+		udma_reach_advance(&src, n);
+		udma_reach_advance(&dst, n);
 		left -= n;
 		if (need_resched())
 			cond_resched();

@@ -7,10 +7,25 @@
  * the region, and the memory lives exactly as long as anything can reach
  * it, however the handle, the node's files and the mappings are closed.
  *
- * Locking: export_lock guards the dma-buf pointer and the attachments.  It
- * nests inside mmap_lock and the dma-buf's reservation lock (the core takes
- * them around mmap and map_dma_buf on newer kernels) and never takes
- * either itself, nor touches user memory while held.
+ * Nothing made here carries more access than the region it came from.  A
+ * registration pinned without FOLL_WRITE (TO_DEVICE) becomes a read-only
+ * dma-buf: its file is opened O_RDONLY, so no writable shared mapping of it
+ * can be made or mprotect()ed into being, and importers may map it for
+ * their device to read only (DMA_TO_DEVICE) and not vmap it.  Coherent
+ * memory is the device's and goes with it: it is never handed to an
+ * importer, and user mappings of it are made at fault time under the
+ * region's lock, so that a device's removal (udma_export_zap) leaves no
+ * page of it mapped; later accesses get SIGBUS.
+ *
+ * Importers' mappings record which bytes their device owns (own.h): an
+ * importer's device owns its mapping until CPU access begins through
+ * DMA_BUF_IOCTL_SYNC, and unmapping copies back only what it owns.  When
+ * the importer is a userdma node, its handle's SYNC keeps that record.
+ *
+ * Locking: the region's lock guards the dma-buf pointers and the
+ * attachments.  It nests inside mmap_lock and the dma-buf's reservation
+ * lock (the core takes them around mmap and map_dma_buf on newer kernels)
+ * and never takes either itself, nor touches user memory while held.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -23,13 +38,21 @@
 #include "fault.h"
 #include "region.h"
 
-/* One importer's mapping, for DMA_BUF_IOCTL_SYNC to maintain. */
+/* One mapping of an importer, for CPU access and unmapping to maintain. */
+struct udma_attach_map {
+	struct list_head link;		/* in udma_attachment.maps */
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+	struct udma_own own;
+};
+
 struct udma_attachment {
 	struct list_head link;		/* in region->attachments */
 	struct device *dev;
-	struct sg_table *sgt;		/* NULL while not mapped */
-	enum dma_data_direction dir;
+	struct list_head maps;		/* an importer may map more than once */
 };
+
+static const struct dma_buf_ops udma_dmabuf_ops;
 
 static int udma_dmabuf_attach(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *attach)
@@ -37,16 +60,20 @@ static int udma_dmabuf_attach(struct dma_buf *dmabuf,
 	struct userdma_region *r = dmabuf->priv;
 	struct udma_attachment *a;
 
+	/* coherent memory goes with the device: no importer could keep it */
+	if (r->kind == UDMA_COHERENT)
+		return -EOPNOTSUPP;
 	if (udma_fault(UDMA_FP_ATTACH_ALLOC))
 		return -ENOMEM;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 	a->dev = attach->dev;
+	INIT_LIST_HEAD(&a->maps);
 	attach->priv = a;
-	mutex_lock(&r->export_lock);
+	mutex_lock(&r->lock);
 	list_add(&a->link, &r->attachments);
-	mutex_unlock(&r->export_lock);
+	mutex_unlock(&r->lock);
 	return 0;
 }
 
@@ -56,63 +83,44 @@ static void udma_dmabuf_detach(struct dma_buf *dmabuf,
 	struct userdma_region *r = dmabuf->priv;
 	struct udma_attachment *a = attach->priv;
 
-	mutex_lock(&r->export_lock);
+	mutex_lock(&r->lock);
 	list_del(&a->link);
-	mutex_unlock(&r->export_lock);
+	mutex_unlock(&r->lock);
+	WARN_ON_ONCE(!list_empty(&a->maps));
 	kfree(a);
 }
 
-/*
- * A coherent buffer's table comes from the DMA layer, whose entries run as
- * far as the memory is contiguous; an importer may accept less per
- * segment (vgem: 64 KiB), so the pages are laid out again within its limit.
- */
-static int udma_coherent_table(struct userdma_region *r, struct sg_table *sgt,
-			       struct device *dev)
+static u64 udma_dmabuf_size(const struct userdma_region *r)
 {
-	unsigned int max = udma_max_sg_entry(dev), n = 0;
-	struct sg_page_iter piter;
-	struct scatterlist *sg;
-	struct page **pages;
-	unsigned int i;
-	int ret;
+	return (u64)r->npages << PAGE_SHIFT;
+}
 
-	ret = dma_get_sgtable_attrs(r->dev, sgt, r->cpu_addr, r->dma_handle,
-				    r->length, r->dma_attrs);
-	if (ret)
-		return ret;
-	for_each_sgtable_sg(sgt, sg, i)
-		if (sg->length > max)
-			break;
-	if (i == sgt->orig_nents)
-		return 0;
+static void udma_note_owned(void *arg, u64 offset, u64 length)
+{
+	*(bool *)arg = true;
+}
 
-	pages = kvmalloc_array(r->length >> PAGE_SHIFT, sizeof(*pages),
-			       GFP_KERNEL);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto err_free_table;
-	}
-	for_each_sgtable_page(sgt, &piter, 0)
-		pages[n++] = sg_page_iter_page(&piter);
-	sg_free_table(sgt);
-	ret = udma_sg_from_pages(sgt, pages, n, 0, r->length, max, GFP_KERNEL);
-	kvfree(pages);
-	return ret;
+/*
+ * Give the CPU the bytes an importer's device owns.  An importer's table
+ * is the exporter's to walk only as a whole (its entries may join pages
+ * behind an IOMMU), so any owned byte syncs all of it.  Region lock held.
+ */
+static void udma_map_take_back(struct udma_attachment *a,
+			       struct udma_attach_map *m, u64 size)
+{
+	bool owned = false;
 
-err_free_table:
-	sg_free_table(sgt);
-	return ret;
+	udma_own_take_back(&m->own, size, udma_note_owned, &owned);
+	if (owned)
+		dma_sync_sgtable_for_cpu(a->dev, m->sgt, m->dir);
 }
 
 /* The region's memory as a scatterlist, not yet mapped for anyone. */
 static int udma_dmabuf_table(struct userdma_region *r, struct sg_table *sgt,
 			     struct device *dev)
 {
-	if (r->kind == UDMA_COHERENT)
-		return udma_coherent_table(r, sgt, dev);
 	return udma_sg_from_pages(sgt, r->pages, r->npages, 0,
-				  r->npages << PAGE_SHIFT, udma_max_sg_entry(dev),
+				  udma_dmabuf_size(r), udma_max_sg_entry(dev),
 				  GFP_KERNEL);
 }
 
@@ -121,40 +129,68 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 {
 	struct userdma_region *r = attach->dmabuf->priv;
 	struct udma_attachment *a = attach->priv;
-	struct sg_table *sgt;
+	struct udma_attach_map *m;
 	int ret;
 
+	/* a device writing pages pinned read-only would write the owner's file */
+	if (udma_region_readonly(r) && dir != DMA_TO_DEVICE)
+		return ERR_PTR(-EACCES);
 	if (udma_fault(UDMA_FP_MAP_SGT_ALLOC))
 		return ERR_PTR(-ENOMEM);
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
 		return ERR_PTR(-ENOMEM);
-	ret = udma_fault(UDMA_FP_MAP_TABLE) ? -ENOMEM :
-	      udma_dmabuf_table(r, sgt, attach->dev);
-	if (ret)
+	m->sgt = kzalloc(sizeof(*m->sgt), GFP_KERNEL);
+	if (!m->sgt) {
+		ret = -ENOMEM;
 		goto err_free;
+	}
+	ret = udma_fault(UDMA_FP_MAP_TABLE) ? -ENOMEM :
+	      udma_dmabuf_table(r, m->sgt, attach->dev);
+	if (ret)
+		goto err_free_sgt;
 	/*
 	 * The memory is shared with its owner's mapping and maybe other
 	 * importers': as for udma_map(), the CPU sync is made explicitly
 	 * (bounce slots are filled here) and the implicit one skipped.
 	 */
-	ret = udma_fault(UDMA_FP_MAP_DMA) ? -ENOMEM :
-	      dma_map_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	if (udma_fault(UDMA_FP_MAP_DMA))
+		ret = -ENOMEM;
+	else
+		ret = dma_map_sgtable(attach->dev, m->sgt, dir,
+				      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_free_table;
-	dma_sync_sgtable_for_device(attach->dev, sgt, dir);
+	dma_sync_sgtable_for_device(attach->dev, m->sgt, dir);
 
-	mutex_lock(&r->export_lock);
-	a->sgt = sgt;
-	a->dir = dir;
-	mutex_unlock(&r->export_lock);
-	return sgt;
+	m->dir = dir;
+	udma_own_init(&m->own, false);
+	/* an importer's device may write its mapping from now on */
+	if (dir != DMA_TO_DEVICE)
+		udma_own_device(&m->own, 0, udma_dmabuf_size(r));
+	mutex_lock(&r->lock);
+	list_add(&m->link, &a->maps);
+	mutex_unlock(&r->lock);
+	return m->sgt;
 
 err_free_table:
-	sg_free_table(sgt);
+	sg_free_table(m->sgt);
+err_free_sgt:
+	kfree(m->sgt);
 err_free:
-	kfree(sgt);
+	kfree(m);
 	return ERR_PTR(ret);
+}
+
+static struct udma_attach_map *udma_find_map(struct udma_attachment *a,
+					     struct sg_table *sgt)
+{
+	struct udma_attach_map *m;
+
+	list_for_each_entry(m, &a->maps, link)
+		if (m->sgt == sgt)
+			return m;
+	return NULL;
 }
 
 static void udma_dmabuf_unmap(struct dma_buf_attachment *attach,
@@ -163,38 +199,52 @@ static void udma_dmabuf_unmap(struct dma_buf_attachment *attach,
 {
 	struct userdma_region *r = attach->dmabuf->priv;
 	struct udma_attachment *a = attach->priv;
+	struct udma_attach_map *m;
 
-	mutex_lock(&r->export_lock);
-	a->sgt = NULL;
-	mutex_unlock(&r->export_lock);
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	mutex_lock(&r->lock);
+	m = udma_find_map(a, sgt);
+	if (m) {
+		list_del(&m->link);
+		udma_map_take_back(a, m, udma_dmabuf_size(r));
+	}
+	mutex_unlock(&r->lock);
+	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(sgt);
 	kfree(sgt);
+	if (m) {
+		udma_own_destroy(&m->own);
+		kfree(m);
+	}
 }
 
 /*
- * CPU access through the dma-buf syncs every importer's mapping.  The
+ * CPU access through the dma-buf (DMA_BUF_IOCTL_SYNC): at its start every
+ * importer's mapping gives the CPU what its device owns; at its end the
+ * mappings are brought up to date and their devices own them again.  The
  * node's own mapping is left to SYNC (and to transfers), like a
- * registration's: syncing it here as well would, with bounce buffers,
- * copy an idle mapping's stale slots over what an importer wrote through
- * vmap or the CPU wrote through a mapping.
+ * registration's.
  */
 static int udma_dmabuf_cpu_access(struct dma_buf *dmabuf,
 				  enum dma_data_direction dir, bool for_cpu)
 {
 	struct userdma_region *r = dmabuf->priv;
+	u64 size = udma_dmabuf_size(r);
 	struct udma_attachment *a;
+	struct udma_attach_map *m;
 
-	mutex_lock(&r->export_lock);
+	mutex_lock(&r->lock);
 	list_for_each_entry(a, &r->attachments, link) {
-		if (!a->sgt)
-			continue;
-		if (for_cpu)
-			dma_sync_sgtable_for_cpu(a->dev, a->sgt, a->dir);
-		else
-			dma_sync_sgtable_for_device(a->dev, a->sgt, a->dir);
+		list_for_each_entry(m, &a->maps, link) {
+			if (for_cpu) {
+				udma_map_take_back(a, m, size);
+				continue;
+			}
+			dma_sync_sgtable_for_device(a->dev, m->sgt, m->dir);
+			if (m->dir != DMA_TO_DEVICE)
+				udma_own_device(&m->own, 0, size);
+		}
 	}
-	mutex_unlock(&r->export_lock);
+	mutex_unlock(&r->lock);
 	return 0;
 }
 
@@ -210,40 +260,81 @@ static int udma_dmabuf_end_cpu(struct dma_buf *dmabuf,
 	return udma_dmabuf_cpu_access(dmabuf, dir, false);
 }
 
-/* Pinned user pages may be anonymous, which vm_insert_page() refuses. */
-static int udma_mmap_pfns(struct userdma_region *r, struct vm_area_struct *vma)
+/* Where a coherent buffer's page lies: direct-mapped, or remapped. */
+static unsigned long udma_coherent_pfn(struct userdma_region *r,
+				       unsigned long pgoff)
 {
-	unsigned long addr = vma->vm_start, i = vma->vm_pgoff;
-	int ret;
+	void *va = r->cpu_addr + (pgoff << PAGE_SHIFT);
 
-	for (; addr < vma->vm_end; addr += PAGE_SIZE, i++) {
-		ret = remap_pfn_range(vma, addr, page_to_pfn(r->pages[i]),
-				      PAGE_SIZE, vma->vm_page_prot);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (is_vmalloc_addr(va))
+		return vmalloc_to_pfn(va);
+	return PHYS_PFN(virt_to_phys(va));
+}
+
+static vm_fault_t udma_coherent_fault(struct vm_fault *vmf,
+				      struct userdma_region *r)
+{
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	/* the device's removal zaps under this lock: nothing maps after it */
+	mutex_lock(&r->lock);
+	if (!r->detached)
+		ret = vmf_insert_pfn_prot(vmf->vma, vmf->address,
+					  udma_coherent_pfn(r, vmf->pgoff),
+					  vmf->vma->vm_page_prot);
+	mutex_unlock(&r->lock);
+	return ret;
 }
 
 /*
- * Faults come only after the page tables were zapped (MADV_DONTNEED, or
- * the kernel reclaiming page tables): an allocated page comes back, a PFN
- * range cannot.
+ * Every page of a registration or coherent buffer is mapped when first
+ * touched; a cached buffer's pages are inserted at mmap() and come back
+ * here after MADV_DONTNEED.  Pinned user pages stay pinned for as long as
+ * the region lives, which this mapping ensures.
  */
 static vm_fault_t udma_vm_fault(struct vm_fault *vmf)
 {
 	struct userdma_region *r = vmf->vma->vm_private_data;
 
-	if (r->kind != UDMA_CACHED || vmf->pgoff >= r->npages)
+	if (vmf->pgoff >= r->npages)
 		return VM_FAULT_SIGBUS;
-	vmf->page = r->pages[vmf->pgoff];
-	get_page(vmf->page);
-	return 0;
+	switch (r->kind) {
+	case UDMA_CACHED:
+		vmf->page = r->pages[vmf->pgoff];
+		get_page(vmf->page);
+		return 0;
+	case UDMA_USER:
+		/* may be anonymous, which vm_insert_page() refuses */
+		return vmf_insert_pfn(vmf->vma, vmf->address,
+				      page_to_pfn(r->pages[vmf->pgoff]));
+	case UDMA_COHERENT:
+		return udma_coherent_fault(vmf, r);
+	default:
+		return VM_FAULT_SIGBUS;
+	}
 }
 
 static const struct vm_operations_struct udma_vm_ops = {
 	.fault = udma_vm_fault,
 };
+
+/* Mapped at fault time: VM_IO keeps GUP (and so further pins) off them. */
+static int udma_mmap_pfns(struct userdma_region *r, struct vm_area_struct *vma)
+{
+	if (r->kind == UDMA_COHERENT) {
+		bool detached;
+
+		mutex_lock(&r->lock);
+		detached = r->detached;
+		mutex_unlock(&r->lock);
+		if (detached)
+			return -ENODEV;
+		vma->vm_page_prot = udma_coherent_pgprot(r->dev,
+							 vma->vm_page_prot);
+	}
+	udma_vm_flags_set(vma, VM_IO | VM_PFNMAP);
+	return 0;
+}
 
 static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
@@ -255,51 +346,64 @@ static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
+	if (udma_region_readonly(r)) {
+		/* the O_RDONLY file already refuses this: the rule, twice */
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		udma_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 	if (vma->vm_pgoff > r->npages || npages > r->npages - vma->vm_pgoff)
 		return -ENXIO;
+	if (udma_fault(UDMA_FP_MMAP))
+		return -ENOMEM;
 	udma_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	udma_vm_flags_clear(vma, VM_MAYEXEC);
 	/* the mapping holds the dma-buf's file, which holds the region */
 	vma->vm_private_data = r;
 	vma->vm_ops = &udma_vm_ops;
 
-	if (udma_fault(UDMA_FP_MMAP))
-		return -ENOMEM;
 	switch (r->kind) {
-	case UDMA_COHERENT:
-		return dma_mmap_attrs(r->dev, vma, r->cpu_addr, r->dma_handle,
-				      r->length, r->dma_attrs);
 	case UDMA_CACHED:
 		return vm_insert_pages(vma, vma->vm_start,
 				       r->pages + vma->vm_pgoff, &npages);
 	case UDMA_USER:
+	case UDMA_COHERENT:
 		return udma_mmap_pfns(r, vma);
 	default:
 		return -ENODEV;
 	}
 }
 
-static void *udma_dmabuf_vaddr(struct userdma_region *r)
+/*
+ * A kernel mapping for an importer.  Not of read-only pages: the caller
+ * could write them; not of coherent memory: it goes with the device.
+ */
+static void *udma_dmabuf_vaddr(struct userdma_region *r, int *err)
 {
-	if (r->kind == UDMA_COHERENT)
-		return r->cpu_addr;
-	return udma_fault(UDMA_FP_VMAP) ? NULL :
-		vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
-}
+	void *vaddr;
 
-static void udma_dmabuf_vfree(struct userdma_region *r, void *vaddr)
-{
-	if (r->kind != UDMA_COHERENT)
-		vunmap(vaddr);
+	*err = 0;
+	if (udma_region_readonly(r))
+		*err = -EACCES;
+	else if (r->kind == UDMA_COHERENT)
+		*err = -EOPNOTSUPP;
+	if (*err)
+		return NULL;
+	vaddr = udma_fault(UDMA_FP_VMAP) ? NULL :
+		vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
+	if (!vaddr)
+		*err = -ENOMEM;
+	return vaddr;
 }
 
 #ifdef UDMA_VMAP_MAP
 static int udma_dmabuf_vmap(struct dma_buf *dmabuf, struct UDMA_VMAP_MAP *map)
 {
-	void *vaddr = udma_dmabuf_vaddr(dmabuf->priv);
+	int err;
+	void *vaddr = udma_dmabuf_vaddr(dmabuf->priv, &err);
 
 	if (!vaddr)
-		return -ENOMEM;
+		return err;
 	udma_vmap_set_vaddr(map, vaddr);
 	return 0;
 }
@@ -307,17 +411,19 @@ static int udma_dmabuf_vmap(struct dma_buf *dmabuf, struct UDMA_VMAP_MAP *map)
 static void udma_dmabuf_vunmap(struct dma_buf *dmabuf,
 			       struct UDMA_VMAP_MAP *map)
 {
-	udma_dmabuf_vfree(dmabuf->priv, map->vaddr);
+	vunmap(map->vaddr);
 }
 #else
 static void *udma_dmabuf_vmap(struct dma_buf *dmabuf)
 {
-	return udma_dmabuf_vaddr(dmabuf->priv);
+	int err;
+
+	return udma_dmabuf_vaddr(dmabuf->priv, &err);
 }
 
 static void udma_dmabuf_vunmap(struct dma_buf *dmabuf, void *vaddr)
 {
-	udma_dmabuf_vfree(dmabuf->priv, vaddr);
+	vunmap(vaddr);
 }
 #endif
 
@@ -325,11 +431,12 @@ static void udma_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct userdma_region *r = dmabuf->priv;
 
-	/* the node's count is settled at revocation if the node went first */
-	mutex_lock(&r->export_lock);
-	if (r->stats)
-		atomic_long_dec(&r->stats->exported);
-	mutex_unlock(&r->export_lock);
+	/* the node's count is settled when the region leaves the node */
+	mutex_lock(&r->lock);
+	if (r->devref)
+		atomic_long_dec(&r->devref->stats.exported);
+	r->exported = NULL;
+	mutex_unlock(&r->lock);
 	udma_region_put(r);
 }
 
@@ -346,6 +453,28 @@ static const struct dma_buf_ops udma_dmabuf_ops = {
 	.release = udma_dmabuf_release,
 };
 
+/* Region lock held: the region's first dma-buf. */
+static struct dma_buf *udma_export_new(struct userdma_region *r)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct dma_buf *dmabuf;
+
+	info.ops = &udma_dmabuf_ops;
+	info.size = udma_dmabuf_size(r);
+	info.flags = udma_region_readonly(r) ? O_RDONLY : O_RDWR;
+	info.priv = r;
+	dmabuf = udma_fault(UDMA_FP_DMABUF_EXPORT) ? ERR_PTR(-ENOMEM) :
+		 dma_buf_export(&info);
+	if (IS_ERR(dmabuf))
+		return dmabuf;
+	udma_region_get(r);
+	if (r->devref)
+		atomic_long_inc(&r->devref->stats.exported);
+	r->dmabuf = dmabuf;
+	r->exported = dmabuf;
+	return dmabuf;
+}
+
 /*
  * The region's dma-buf, created on first use, with a reference for the
  * caller.  Imports are not re-exported (their exporter's fd is the one to
@@ -354,7 +483,6 @@ static const struct dma_buf_ops udma_dmabuf_ops = {
  */
 struct dma_buf *udma_export_get(struct userdma_region *r)
 {
-	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dma_buf *dmabuf;
 
 	if (r->kind == UDMA_IMPORT)
@@ -363,29 +491,18 @@ struct dma_buf *udma_export_get(struct userdma_region *r)
 	    (offset_in_page(r->uaddr) || offset_in_page(r->length)))
 		return ERR_PTR(-EINVAL);
 
-	mutex_lock(&r->export_lock);
-	if (r->disowned) {
+	mutex_lock(&r->lock);
+	if (r->disowned)
 		dmabuf = ERR_PTR(-ENOENT);
-		goto out;
-	}
-	if (!r->dmabuf) {
-		info.ops = &udma_dmabuf_ops;
-		info.size = r->npages << PAGE_SHIFT;
-		info.flags = O_RDWR;
-		info.priv = r;
-		dmabuf = udma_fault(UDMA_FP_DMABUF_EXPORT) ? ERR_PTR(-ENOMEM) :
-			 dma_buf_export(&info);
-		if (IS_ERR(dmabuf))
-			goto out;
-		udma_region_get(r);
-		if (r->stats)
-			atomic_long_inc(&r->stats->exported);
-		r->dmabuf = dmabuf;
-	}
-	dmabuf = r->dmabuf;
-	get_dma_buf(dmabuf);
-out:
-	mutex_unlock(&r->export_lock);
+	else if (r->kind == UDMA_COHERENT && r->detached)
+		dmabuf = ERR_PTR(-ENODEV);
+	else if (r->dmabuf)
+		dmabuf = r->dmabuf;
+	else
+		dmabuf = udma_export_new(r);
+	if (!IS_ERR(dmabuf))
+		get_dma_buf(dmabuf);
+	mutex_unlock(&r->lock);
 	return dmabuf;
 }
 
@@ -402,6 +519,36 @@ int udma_export_mmap(struct userdma_region *r, struct vm_area_struct *vma,
 	ret = dma_buf_mmap(dmabuf, vma, pgoff);
 	dma_buf_put(dmabuf);
 	return ret;
+}
+
+/*
+ * Every CPU mapping of the region lives in its dma-buf's address space:
+ * remove them all.  Region lock held, so no fault maps a page again
+ * before the caller has marked the region detached.
+ */
+void udma_export_zap(struct userdma_region *r)
+{
+	lockdep_assert_held(&r->lock);
+	if (r->exported)
+		unmap_mapping_range(r->exported->file->f_mapping, 0, 0, 1);
+}
+
+/*
+ * The ownership record of one mapping of our own dma-buf, for a userdma
+ * node importing it; NULL for anyone else's dma-buf.
+ */
+struct udma_own *udma_export_own(struct dma_buf_attachment *attach,
+				 struct sg_table *sgt)
+{
+	struct userdma_region *r = attach->dmabuf->priv;
+	struct udma_attach_map *m;
+
+	if (attach->dmabuf->ops != &udma_dmabuf_ops)
+		return NULL;
+	mutex_lock(&r->lock);
+	m = udma_find_map(attach->priv, sgt);
+	mutex_unlock(&r->lock);
+	return m ? &m->own : NULL;
 }
 
 UDMA_IMPORT_NS_DMA_BUF();

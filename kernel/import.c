@@ -7,7 +7,10 @@
  * bouncing device needs around each of its accesses.
  *
  * userdma attaches as a static importer: the exporter pins the buffer for
- * as long as it is mapped, which lasts until the handle is gone.
+ * as long as it is mapped, which lasts until the handle is gone or the
+ * node's device goes.  The exporter's memory is charged to the importer's
+ * locked memory, like a registration: the mapping holds it (and, with
+ * bounce buffers, a share of the system's bounce pool).
  */
 #include <linux/dma-buf.h>
 #include <linux/module.h>
@@ -16,9 +19,60 @@
 #include "fault.h"
 #include "region.h"
 
-struct userdma_region *udma_import_create(struct device *dev, int fd,
-					  enum dma_data_direction dir,
-					  struct userdma_stats *stats)
+/* Device work: attach the node's device to the dma-buf and map it. */
+static int udma_import_map(struct userdma_region *r)
+{
+	struct userdma_seg *last;
+	struct udma_own *own;
+	int ret;
+
+	r->import_attach = udma_fault(UDMA_FP_IMPORT_ATTACH) ? ERR_PTR(-ENOMEM) :
+			   dma_buf_attach(r->import_buf, r->dev);
+	if (IS_ERR(r->import_attach))
+		return PTR_ERR(r->import_attach);
+	r->import_sgt = udma_fault(UDMA_FP_IMPORT_MAP) ? ERR_PTR(-ENOMEM) :
+			udma_dma_buf_map(r->import_attach, r->dir);
+	if (IS_ERR(r->import_sgt)) {
+		ret = PTR_ERR(r->import_sgt);
+		goto err_detach;
+	}
+	if (!r->import_sgt->nents) {
+		ret = -EIO;
+		goto err_unmap;
+	}
+	ret = udma_build_segs(r, r->import_sgt);
+	if (ret)
+		goto err_unmap;
+	last = &r->segs[r->nr_segs - 1];
+	if (last->offset + last->length < r->length) {
+		/* an exporter mapping less than its size would fault our DMA */
+		ret = -EIO;
+		goto err_free_segs;
+	}
+	/*
+	 * Our own dma-buf: the exporter keeps the record of who owns the
+	 * bytes of this mapping, and this handle's syncs keep it, so that
+	 * unmapping copies back only what the device was handed.
+	 */
+	own = udma_export_own(r->import_attach, r->import_sgt);
+	if (own) {
+		udma_own_cpu(own, 0, r->length);
+		r->ownp = own;
+	}
+	udma_track_init(r);
+	return 0;
+
+err_free_segs:
+	udma_segs_free(r);
+err_unmap:
+	udma_dma_buf_unmap(r->import_attach, r->import_sgt, r->dir);
+err_detach:
+	dma_buf_detach(r->import_buf, r->import_attach);
+	return ret;
+}
+
+struct userdma_region *udma_import_create(struct udma_devref *ref, int fd,
+					  enum dma_data_direction dir)
 {
 	struct userdma_region *r;
 	int ret;
@@ -30,10 +84,10 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 	 * narrow mask it could need bounce slots out of reach, which the DMA
 	 * layer answers with a warning (see udma_check_reach()).
 	 */
-	if (udma_reach_limited(dev))
+	if (udma_reach_limited(ref->dev))
 		return ERR_PTR(-EIO);
 
-	r = udma_region_alloc(UDMA_IMPORT, dev, dir, stats);
+	r = udma_region_alloc(UDMA_IMPORT, ref->dev, dir, true);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 
@@ -47,44 +101,26 @@ struct userdma_region *udma_import_create(struct device *dev, int fd,
 		ret = -E2BIG;
 		goto err_put;
 	}
-
-	r->import_attach = udma_fault(UDMA_FP_IMPORT_ATTACH) ? ERR_PTR(-ENOMEM) :
-			   dma_buf_attach(r->import_buf, dev);
-	if (IS_ERR(r->import_attach)) {
-		ret = PTR_ERR(r->import_attach);
-		goto err_put;
-	}
-	r->import_sgt = udma_fault(UDMA_FP_IMPORT_MAP) ? ERR_PTR(-ENOMEM) :
-			udma_dma_buf_map(r->import_attach, dir);
-	if (IS_ERR(r->import_sgt)) {
-		ret = PTR_ERR(r->import_sgt);
-		goto err_detach;
-	}
-	if (!r->import_sgt->nents) {
-		ret = -EIO;
-		goto err_unmap;
-	}
-	ret = udma_build_segs(r, r->import_sgt);
+	/* the exporter's memory (and bounce slots for it) is held for us */
+	r->npages = DIV_ROUND_UP(r->length, PAGE_SIZE);
+	ret = udma_charge(r);
 	if (ret)
-		goto err_unmap;
-	if (r->segs[r->nr_segs - 1].offset + r->segs[r->nr_segs - 1].length <
-	    r->length) {
-		/* an exporter mapping less than its size would fault our DMA */
-		ret = -EIO;
-		goto err_free_segs;
-	}
+		goto err_put;
 
-	udma_stats_add(stats, 1, 0, r->length);
-	if (stats)
-		atomic_long_inc(&stats->imported);
+	ret = udma_devref_enter(ref);
+	if (ret)
+		goto err_uncharge;
+	ret = udma_import_map(r);
+	if (ret)
+		goto err_exit;
+	udma_devref_add(ref, r);
+	udma_devref_exit(ref);
 	return r;
 
-err_free_segs:
-	udma_segs_free(r);
-err_unmap:
-	udma_dma_buf_unmap(r->import_attach, r->import_sgt, dir);
-err_detach:
-	dma_buf_detach(r->import_buf, r->import_attach);
+err_exit:
+	udma_devref_exit(ref);
+err_uncharge:
+	udma_uncharge(r);
 err_put:
 	dma_buf_put(r->import_buf);
 err_free:
@@ -92,13 +128,11 @@ err_free:
 	return ERR_PTR(ret);
 }
 
-void udma_import_release(struct userdma_region *r)
+/* The device's side (region.c, udma_region_detach). */
+void udma_import_detach(struct userdma_region *r)
 {
-	udma_segs_free(r);
+	udma_take_back(r);
 	udma_dma_buf_unmap(r->import_attach, r->import_sgt, r->dir);
 	dma_buf_detach(r->import_buf, r->import_attach);
 	dma_buf_put(r->import_buf);
-	udma_stats_add(r->stats, -1, 0, -(s64)r->length);
-	if (r->stats)
-		atomic_long_dec(&r->stats->imported);
 }

@@ -45,6 +45,22 @@ int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
 }
 
 /*
+ * The same for a caller holding what a departing device waits for: a
+ * page that is not there is -EFAULT instead of a fault, which could wait
+ * for ever (userfaultfd, FUSE).  The caller faults it in unlocked and
+ * tries again.
+ */
+int udma_reply_nofault(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
+{
+	u32 n = min_t(u32, usize, ksize);
+
+	*(u32 *)kcmd = n;
+	if (udma_fault(UDMA_FP_REPLY))
+		return -EFAULT;
+	return copy_to_user_nofault(ucmd, kcmd, n) ? -EFAULT : 0;
+}
+
+/*
  * Handles are reserved before anything is acquired, so that a full table
  * costs nothing, and published only once the reply has reached the caller:
  * until then no other thread can see (or UNREGISTER) the handle.
@@ -200,8 +216,8 @@ static int udma_ioctl_register(struct userdma_file *uf, void __user *arg)
 	ret = udma_handle_reserve(uf, &handle);
 	if (ret)
 		return ret;
-	r = udma_region_create(uf->node->dma_dev, reg.addr, reg.length, dir,
-			       &uf->node->stats);
+	r = udma_region_create(uf->node->dma_dev, &uf->node->ref, reg.addr,
+			       reg.length, dir);
 	if (IS_ERR(r)) {
 		xa_release(&uf->regions, handle);
 		return PTR_ERR(r);
@@ -275,10 +291,11 @@ static int udma_ioctl_sync(struct userdma_file *uf, void __user *arg)
 	r = udma_lookup(uf, cmd.handle);
 	if (!r)
 		return -ENOENT;
-	ret = udma_sync_sleepable(r, cmd.offset, cmd.length,
-				  cmd.flags == USERDMA_SYNC_FOR_CPU);
+	ret = udma_sync_user(r, cmd.offset, cmd.length,
+			     cmd.flags == USERDMA_SYNC_FOR_CPU, true);
 	udma_region_put(r);
-	return ret;
+	/* the handle was released, or the device went, meanwhile */
+	return ret == -ENODEV && !udma_devref_gone(&uf->node->ref) ? -ENOENT : ret;
 }
 
 static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
@@ -298,69 +315,52 @@ static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
 	r = udma_take(uf, cmd.handle);
 	if (IS_ERR_OR_NULL(r))
 		return r ? PTR_ERR(r) : -ENOENT;
-	udma_handle_put(r, false);
+	udma_handle_put(r);
 	return 0;
 }
 
+/*
+ * No lock is held around a command: each takes the device (devref.c) only
+ * around its device work, never across an access to user memory, which
+ * could wait for ever on a fault and so hold off a departing device.
+ */
 long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct userdma_file *uf = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	long ret;
 
-	/*
-	 * WAIT may sleep for ever: it must not hold off a departing device,
-	 * which instead finishes every transfer and so wakes it.
-	 */
+	/* completions outlive the device: WAIT hands them out, then ENODEV */
 	if (cmd == USERDMA_IOC_WAIT)
 		return udma_ioctl_wait(uf, uarg);
-
-	down_read(&uf->node->gone_lock);
-	if (uf->node->gone) {
-		ret = -ENODEV;
-		goto out;
-	}
+	if (udma_devref_gone(&uf->node->ref))
+		return -ENODEV;
 
 	switch (cmd) {
 	case USERDMA_IOC_INFO:
-		ret = udma_ioctl_info(uf, uarg);
-		break;
+		return udma_ioctl_info(uf, uarg);
 	case USERDMA_IOC_REGISTER:
-		ret = udma_ioctl_register(uf, uarg);
-		break;
+		return udma_ioctl_register(uf, uarg);
 	case USERDMA_IOC_SEGMENTS:
-		ret = udma_ioctl_segments(uf, uarg);
-		break;
+		return udma_ioctl_segments(uf, uarg);
 	case USERDMA_IOC_SYNC:
-		ret = udma_ioctl_sync(uf, uarg);
-		break;
+		return udma_ioctl_sync(uf, uarg);
 	case USERDMA_IOC_UNREGISTER:
-		ret = udma_ioctl_unregister(uf, uarg);
-		break;
+		return udma_ioctl_unregister(uf, uarg);
 	case USERDMA_IOC_CHANNEL:
-		ret = udma_ioctl_channel(uf, uarg);
-		break;
+		return udma_ioctl_channel(uf, uarg);
 	case USERDMA_IOC_SUBMIT:
-		ret = udma_ioctl_submit(uf, uarg);
-		break;
+		return udma_ioctl_submit(uf, uarg);
 	case USERDMA_IOC_ALLOC:
-		ret = udma_ioctl_alloc(uf, uarg);
-		break;
+		return udma_ioctl_alloc(uf, uarg);
 	case USERDMA_IOC_EXPORT:
-		ret = udma_ioctl_export(uf, uarg);
-		break;
+		return udma_ioctl_export(uf, uarg);
 	case USERDMA_IOC_IMPORT:
-		ret = udma_ioctl_import(uf, uarg);
-		break;
+		return udma_ioctl_import(uf, uarg);
 #ifdef USERDMA_BENCH
 	case USERDMA_IOC_BENCH:
-		ret = udma_ioctl_bench(uf, uarg);
-		break;
+		return udma_ioctl_bench(uf, uarg);
 #endif
 	default:
-		ret = -ENOTTY;
+		return -ENOTTY;
 	}
-out:
-	up_read(&uf->node->gone_lock);
-	return ret;
 }

@@ -38,8 +38,7 @@ int udma_ioctl_alloc(struct userdma_file *uf, void __user *arg)
 	ret = udma_handle_reserve(uf, &handle);
 	if (ret)
 		return ret;
-	r = udma_alloc_create(uf->node->dma_dev, cmd.length, cmd.flags, dir,
-			      &uf->node->stats);
+	r = udma_alloc_create(&uf->node->ref, cmd.length, cmd.flags, dir);
 	if (IS_ERR(r)) {
 		xa_release(&uf->regions, handle);
 		return PTR_ERR(r);
@@ -72,8 +71,7 @@ int udma_ioctl_import(struct userdma_file *uf, void __user *arg)
 	ret = udma_handle_reserve(uf, &handle);
 	if (ret)
 		return ret;
-	r = udma_import_create(uf->node->dma_dev, cmd.fd, dir,
-			       &uf->node->stats);
+	r = udma_import_create(&uf->node->ref, cmd.fd, dir);
 	if (IS_ERR(r)) {
 		xa_release(&uf->regions, handle);
 		return PTR_ERR(r);
@@ -102,7 +100,9 @@ int udma_ioctl_export(struct userdma_file *uf, void __user *arg)
 	r = udma_lookup(uf, cmd.handle);
 	if (!r)
 		return -ENOENT;
-	dmabuf = udma_export_get(r);
+	/* coherent memory goes with the device: nothing may keep it (export.c) */
+	dmabuf = r->kind == UDMA_COHERENT ? ERR_PTR(-EOPNOTSUPP) :
+		 udma_export_get(r);
 	udma_region_put(r);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
@@ -133,11 +133,9 @@ err_put:
  * mmap() of the node maps an allocated buffer: the offset's high bits name
  * the handle, the rest is the offset within the buffer.
  *
- * No gone_lock here: mmap() runs under mmap_lock, which ioctls take inside
- * gone_lock (pinning, copying replies), and a departing device waiting for
- * gone_lock would close the circle.  A buffer looked up while the device
- * goes away is only mapped if its handle was not yet taken, and its memory
- * stays valid for the mapping either way.
+ * A buffer looked up while the device goes away is only mapped if its
+ * handle was not yet taken; coherent memory the departing device takes
+ * back is never mapped (export.c maps it at fault time).
  */
 int udma_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -147,7 +145,7 @@ int udma_mmap(struct file *file, struct vm_area_struct *vma)
 	struct userdma_region *r;
 	int ret = -ENXIO;
 
-	if (READ_ONCE(uf->node->gone))
+	if (udma_devref_gone(&uf->node->ref))
 		return -ENODEV;
 	if (handle > U32_MAX)
 		return -ENXIO;

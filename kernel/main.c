@@ -25,6 +25,14 @@ unsigned int udma_max_inflight = 4096;
 module_param_named(max_inflight, udma_max_inflight, uint, 0444);
 MODULE_PARM_DESC(max_inflight, "Transfers in flight or unread per open file (default 4096)");
 
+/*
+ * A transfer takes one engine descriptor per piece (xfer.c): bounded, so
+ * that no request makes the module allocate without limit.
+ */
+unsigned int udma_max_xfer_pieces = 1U << 18;
+module_param_named(max_xfer_pieces, udma_max_xfer_pieces, uint, 0644);
+MODULE_PARM_DESC(max_xfer_pieces, "Engine descriptors one transfer, and all of one file's unfinished transfers, may take (default 262144)");
+
 unsigned int udma_xfer_timeout_ms = 60000;
 module_param_named(xfer_timeout_ms, udma_xfer_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(xfer_timeout_ms, "A transfer not done by then is stopped (default 60000)");
@@ -35,9 +43,12 @@ static int __init userdma_init(void)
 
 	if (!udma_max_regions || !udma_max_region_mb || !udma_max_inflight)
 		return -EINVAL;
-	ret = udma_sw_init();
+	ret = udma_reach_setup();
 	if (ret)
 		return ret;
+	ret = udma_sw_init();
+	if (ret)
+		goto err_reach;
 	ret = udma_nodes_init();
 	if (ret)
 		goto err_sw;
@@ -50,6 +61,8 @@ err_nodes:
 	udma_nodes_exit();
 err_sw:
 	udma_sw_exit();
+err_reach:
+	udma_reach_teardown();
 	return ret;
 }
 
@@ -58,6 +71,7 @@ static void __exit userdma_exit(void)
 	udma_pci_exit();
 	udma_nodes_exit();
 	udma_sw_exit();
+	udma_reach_teardown();
 }
 
 module_init(userdma_init);

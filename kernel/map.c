@@ -186,6 +186,7 @@ int udma_map(struct userdma_region *r)
 		goto err_unmap;
 	/* the sync the map skipped; bounce copies in pieces (sync.c) */
 	udma_sync_sleepable(r, 0, r->length, false);
+	udma_track_init(r);
 	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
 	return 0;
 
@@ -197,22 +198,29 @@ err_free_table:
 }
 
 /*
- * Bounced data goes back to the pages in 4 MiB pieces with rescheduling in
- * between (udma_sync_sleepable), and the unmap then copies nothing: one
- * 64 MiB copy-back under emulation held a CPU long enough for RCU to
- * report a stall.  Callers may sleep: unpinning follows.
+ * Who owns which bytes matters only where the device may write and its
+ * image of the memory is not the CPU's (bounce buffers, caches it does not
+ * snoop), and only for a node's user, who hands ranges over with SYNC.
+ */
+void udma_track_init(struct userdma_region *r)
+{
+	r->track = r->from_node && r->dir != DMA_TO_DEVICE && r->nr_segs &&
+		   dma_need_sync(r->dev, r->segs[0].addr);
+}
+
+/*
+ * Bounced bytes the device owns go back to the pages first, in 4 MiB
+ * pieces with rescheduling in between (a single 64 MiB copy-back under
+ * emulation held a CPU long enough for RCU to report a stall), and the
+ * unmap itself copies nothing.  The segment array stays until the region
+ * is freed: a SEGMENTS racing the release may still read it.  Callers may
+ * sleep: unpinning follows.
  */
 void udma_unmap(struct userdma_region *r)
 {
-	unsigned long attrs = 0;
-
-	if (r->dir != DMA_TO_DEVICE && r->nr_segs &&
-	    dma_need_sync(r->dev, r->segs[0].addr) &&
-	    !udma_sync_sleepable(r, 0, r->length, true))
-		attrs = DMA_ATTR_SKIP_CPU_SYNC;
-	udma_segs_free(r);
+	udma_take_back(r);
 	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
-	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, attrs);
+	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&r->sgt);
 	udma_bench_stamp(USERDMA_BENCH_NS_UNMAP);
 }

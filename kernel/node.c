@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Device nodes: /dev/userdmaN, its sysfs class entry with live counters, a
- * debugfs table of regions, and what happens to open files when the bound
- * device goes away (their regions are unmapped and unpinned at once, and
- * every later ioctl fails with ENODEV).
+ * debugfs table of regions, and the order of things when the last file
+ * closes or the bound device goes away.
+ *
+ * Last close: the file's transfers stop, the device stops mastering the
+ * bus (and is reset if asked), and only then are its regions released.
+ * Device removal: new device work is refused, every file's transfers
+ * stop, every file's handles are released, every region still holding
+ * the device (kept by a dma-buf or a mapping) is revoked (devref.c) and
+ * the removal waits for regions being released elsewhere; every later
+ * ioctl fails with ENODEV.
  */
 #include <linux/debugfs.h>
 #include <linux/idr.h>
@@ -31,7 +38,7 @@ static ssize_t regions_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_node(dev)->stats.regions));
+			  atomic_long_read(&to_node(dev)->ref.stats.regions));
 }
 static DEVICE_ATTR_RO(regions);
 
@@ -39,7 +46,7 @@ static ssize_t pinned_pages_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_node(dev)->stats.pinned_pages));
+			  atomic_long_read(&to_node(dev)->ref.stats.pinned_pages));
 }
 static DEVICE_ATTR_RO(pinned_pages);
 
@@ -47,7 +54,7 @@ static ssize_t mapped_bytes_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&to_node(dev)->stats.mapped_bytes));
+			  atomic64_read(&to_node(dev)->ref.stats.mapped_bytes));
 }
 static DEVICE_ATTR_RO(mapped_bytes);
 
@@ -55,7 +62,7 @@ static ssize_t allocated_pages_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_node(dev)->stats.allocated_pages));
+			  atomic_long_read(&to_node(dev)->ref.stats.allocated_pages));
 }
 static DEVICE_ATTR_RO(allocated_pages);
 
@@ -63,7 +70,7 @@ static ssize_t imported_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_node(dev)->stats.imported));
+			  atomic_long_read(&to_node(dev)->ref.stats.imported));
 }
 static DEVICE_ATTR_RO(imported);
 
@@ -71,7 +78,7 @@ static ssize_t exported_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&to_node(dev)->stats.exported));
+			  atomic_long_read(&to_node(dev)->ref.stats.exported));
 }
 static DEVICE_ATTR_RO(exported);
 
@@ -82,6 +89,34 @@ static ssize_t binding_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(binding);
 
+static ssize_t reset_on_release_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_node(dev)->reset_on_release));
+}
+
+/* A reset at the last close, for devices that have one (EOPNOTSUPP). */
+static ssize_t reset_on_release_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	struct userdma_node *node = to_node(dev);
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	if (on && !(node->ops && node->ops->can_reset &&
+		    node->ops->can_reset(node->dma_dev)))
+		return -EOPNOTSUPP;
+	mutex_lock(&node->files_lock);
+	node->reset_on_release = on;
+	mutex_unlock(&node->files_lock);
+	return len;
+}
+static DEVICE_ATTR_RW(reset_on_release);
+
 static struct attribute *udma_attrs[] = {
 	&dev_attr_regions.attr,
 	&dev_attr_pinned_pages.attr,
@@ -90,6 +125,7 @@ static struct attribute *udma_attrs[] = {
 	&dev_attr_imported.attr,
 	&dev_attr_exported.attr,
 	&dev_attr_binding.attr,
+	&dev_attr_reset_on_release.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(udma);
@@ -140,7 +176,7 @@ static int udma_open(struct inode *inode, struct file *file)
 	struct userdma_node *node = container_of(inode->i_cdev,
 						 struct userdma_node, cdev);
 	struct userdma_file *uf;
-	int ret = 0;
+	int ret;
 
 	uf = udma_fault(UDMA_FP_OPEN_ALLOC) ? NULL :
 	     kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
@@ -149,26 +185,26 @@ static int udma_open(struct inode *inode, struct file *file)
 	uf->node = node;
 	xa_init_flags(&uf->regions, XA_FLAGS_ALLOC1);
 	mutex_init(&uf->xfer_lock);
+	init_waitqueue_head(&uf->wq);
 
-	down_read(&node->gone_lock);
-	if (node->gone) {
-		ret = -ENODEV;
-	} else {
-		get_device(&node->dev);
-		mutex_lock(&node->files_lock);
-		list_add(&uf->link, &node->files);
-		mutex_unlock(&node->files_lock);
-	}
-	up_read(&node->gone_lock);
+	/* the first open lets the device master the bus again */
+	ret = udma_devref_enter(&node->ref);
 	if (ret) {
 		kfree(uf);
 		return ret;
 	}
+	get_device(&node->dev);
+	mutex_lock(&node->files_lock);
+	if (!node->nr_open++ && node->ops)
+		node->ops->activate(node->dma_dev);
+	list_add(&uf->link, &node->files);
+	mutex_unlock(&node->files_lock);
+	udma_devref_exit(&node->ref);
 	file->private_data = uf;
 	return nonseekable_open(inode, file);
 }
 
-void udma_file_release_regions(struct userdma_file *uf, bool revoke)
+void udma_file_release_regions(struct userdma_file *uf)
 {
 	struct userdma_region *r;
 	unsigned long handle;
@@ -180,23 +216,31 @@ void udma_file_release_regions(struct userdma_file *uf, bool revoke)
 	xa_for_each(&uf->regions, handle, r) {
 		r = udma_take(uf, handle);
 		if (!WARN_ON_ONCE(IS_ERR(r)) && r)
-			udma_handle_put(r, revoke);
+			udma_handle_put(r);
 	}
 }
 
+/*
+ * The file stays on the node's list until it is done with the device, so
+ * that a removal racing the close finds and waits for what it holds.
+ */
 static int udma_release(struct inode *inode, struct file *file)
 {
 	struct userdma_file *uf = file->private_data;
 	struct userdma_node *node = uf->node;
 
+	/* no DMA may touch a region once it is unmapped and unpinned */
+	udma_xfer_stop(uf);
+	mutex_lock(&node->files_lock);
+	if (!--node->nr_open && node->ops && !udma_devref_gone(&node->ref))
+		node->ops->quiesce(node->dma_dev, node->reset_on_release);
+	mutex_unlock(&node->files_lock);
+	udma_file_release_regions(uf);
+	udma_xfer_free(uf);
+
 	mutex_lock(&node->files_lock);
 	list_del(&uf->link);
 	mutex_unlock(&node->files_lock);
-
-	/* no DMA may touch a region once it is unmapped and unpinned */
-	udma_xfer_stop(uf);
-	udma_file_release_regions(uf, false);
-	udma_xfer_free(uf);
 	xa_destroy(&uf->regions);
 	kfree(uf);
 	put_device(&node->dev);
@@ -237,7 +281,8 @@ static void udma_node_free(struct device *dev)
 }
 
 struct userdma_node *udma_node_create(struct device *dma_dev,
-				      const char *binding)
+				      const char *binding,
+				      const struct udma_node_ops *ops)
 {
 	struct userdma_node *node;
 	int minor, ret;
@@ -254,7 +299,8 @@ struct userdma_node *udma_node_create(struct device *dma_dev,
 
 	node->dma_dev = get_device(dma_dev);
 	node->binding = binding;
-	init_rwsem(&node->gone_lock);
+	node->ops = ops;
+	udma_devref_init(&node->ref, dma_dev);
 	mutex_init(&node->files_lock);
 	INIT_LIST_HEAD(&node->files);
 
@@ -268,18 +314,19 @@ struct userdma_node *udma_node_create(struct device *dma_dev,
 	if (ret)
 		goto err_put;
 
-	cdev_init(&node->cdev, &udma_fops);
-	node->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&node->cdev, &node->dev);
-	if (ret)
-		goto err_put;
-
+	/* whatever an open file may ask for exists before the node does */
 	node->sw_engine = udma_sw_engine_create(dma_dev);
 	if (IS_ERR(node->sw_engine)) {
 		ret = PTR_ERR(node->sw_engine);
 		node->sw_engine = NULL;
-		goto err_del;
+		goto err_put;
 	}
+
+	cdev_init(&node->cdev, &udma_fops);
+	node->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&node->cdev, &node->dev);
+	if (ret)
+		goto err_engine;
 
 	node->debugfs = debugfs_create_dir(dev_name(&node->dev),
 					   udma_debugfs_root);
@@ -287,8 +334,8 @@ struct userdma_node *udma_node_create(struct device *dma_dev,
 			    &regions_table_fops);
 	return node;
 
-err_del:
-	cdev_device_del(&node->cdev, &node->dev);
+err_engine:
+	udma_engine_destroy(node->sw_engine);
 err_put:
 	put_device(&node->dev);
 	return ERR_PTR(ret);
@@ -301,17 +348,23 @@ void udma_node_destroy(struct userdma_node *node)
 	debugfs_remove_recursive(node->debugfs);
 	cdev_device_del(&node->cdev, &node->dev);
 
-	/* wait out ioctls in flight; later ones see gone and fail */
-	down_write(&node->gone_lock);
-	WRITE_ONCE(node->gone, true);	/* udma_mmap() reads it unlocked */
-	up_write(&node->gone_lock);
-
+	/* device work in progress finishes; nothing new starts */
+	udma_devref_kill(&node->ref);
+	/*
+	 * Transfers first: no engine may touch a region once it is revoked.
+	 * Then the open files' handles go (their pins with them, unless a
+	 * dma-buf or a mapping still holds the memory), and whatever is left
+	 * is revoked.
+	 */
 	mutex_lock(&node->files_lock);
 	list_for_each_entry(uf, &node->files, link) {
 		udma_xfer_stop(uf);
-		udma_file_release_regions(uf, true);
+		wake_up_all(&uf->wq);
 	}
+	list_for_each_entry(uf, &node->files, link)
+		udma_file_release_regions(uf);
 	mutex_unlock(&node->files_lock);
+	udma_devref_revoke(&node->ref);
 
 	udma_engine_destroy(node->sw_engine);
 	put_device(&node->dev);

@@ -4,8 +4,12 @@
  * any other PCI device is taken only when an administrator points its
  * driver_override at "userdma" (as with vfio-pci), and then its DMA mask is
  * the module's default_dma_bits because nothing else is known about it.
- * The driver never touches a BAR: the device's own registers belong to
- * whoever drives it, in the kernel or from user space.
+ * Only the edu engine (engine_edu.c) touches a BAR; any other device's
+ * registers belong to whoever drives it, in the kernel or from user space.
+ *
+ * A bound device masters the bus only while a file of its node is open:
+ * whoever programmed it may have died, and its DMA must stop before the
+ * pages it was given are released (node.c).
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
@@ -43,18 +47,58 @@ struct udma_pci {
 	struct dma_device *engine;	/* edu's own DMA engine, if it came up */
 };
 
-static DEFINE_MUTEX(edu_count_lock);
-static unsigned int edu_count;
+/*
+ * Which entry of edu_dma_bits is whose: the order of first probe, kept for
+ * the module's life, so that unbinding and binding a device again (in any
+ * order) gives it back its own mask.
+ */
+static DEFINE_MUTEX(edu_seen_lock);
+static u32 edu_seen[UDMA_MAX_EDU];	/* domain << 16 | bus << 8 | devfn */
+static unsigned int edu_seen_count;
 
-static int udma_edu_dma_bits(void)
+static int udma_edu_dma_bits(struct pci_dev *pdev)
 {
-	unsigned int idx;
+	u32 id = (u32)pci_domain_nr(pdev->bus) << 16 | pci_dev_id(pdev);
+	unsigned int i;
 
-	mutex_lock(&edu_count_lock);
-	idx = edu_count++;
-	mutex_unlock(&edu_count_lock);
-	return edu_dma_bits[min_t(unsigned int, idx, UDMA_MAX_EDU - 1)];
+	mutex_lock(&edu_seen_lock);
+	for (i = 0; i < edu_seen_count && edu_seen[i] != id; i++)
+		;
+	if (i == edu_seen_count && i < UDMA_MAX_EDU)
+		edu_seen[edu_seen_count++] = id;
+	mutex_unlock(&edu_seen_lock);
+	return edu_dma_bits[min_t(unsigned int, i, UDMA_MAX_EDU - 1)];
 }
+
+static void udma_pci_activate(struct device *dev)
+{
+	pci_set_master(to_pci_dev(dev));
+}
+
+/*
+ * The last file closed: no DMA until the next open.  A reset, if asked
+ * for, is only tried: the device's lock may be held by its removal, which
+ * clears bus mastering itself.
+ */
+static void udma_pci_quiesce(struct device *dev, bool reset)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	pci_clear_master(pdev);
+	if (reset && pci_try_reset_function(pdev))
+		pci_warn(pdev, "no reset at the last close\n");
+}
+
+static bool udma_pci_can_reset(struct device *dev)
+{
+	return udma_pci_reset_supported(to_pci_dev(dev));
+}
+
+static const struct udma_node_ops udma_pci_node_ops = {
+	.activate = udma_pci_activate,
+	.quiesce = udma_pci_quiesce,
+	.can_reset = udma_pci_can_reset,
+};
 
 static int udma_pci_setup_dma(struct pci_dev *pdev, int bits, bool is_edu)
 {
@@ -83,7 +127,7 @@ static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
-	ret = udma_pci_setup_dma(pdev, is_edu ? udma_edu_dma_bits() :
+	ret = udma_pci_setup_dma(pdev, is_edu ? udma_edu_dma_bits(pdev) :
 				 default_dma_bits, is_edu);
 	if (ret) {
 		dev_err(&pdev->dev, "cannot set up DMA: %d\n", ret);
@@ -92,14 +136,9 @@ static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	up = devm_kzalloc(&pdev->dev, sizeof(*up), GFP_KERNEL);
 	if (!up)
 		return -ENOMEM;
-	pci_set_master(pdev);
+	/* no DMA until a file of the node is open */
+	pci_clear_master(pdev);
 
-	up->node = udma_node_create(&pdev->dev,
-				    is_edu ? "edu" : "driver_override");
-	if (IS_ERR(up->node)) {
-		pci_clear_master(pdev);
-		return PTR_ERR(up->node);
-	}
 	/* the node is useful without it: registration and the sw engine */
 	if (is_edu) {
 		up->engine = udma_edu_engine_create(pdev);
@@ -108,6 +147,14 @@ static int udma_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				 PTR_ERR(up->engine));
 			up->engine = NULL;
 		}
+	}
+	/* last: an open file may use whatever the node offers at once */
+	up->node = udma_node_create(&pdev->dev,
+				    is_edu ? "edu" : "driver_override",
+				    &udma_pci_node_ops);
+	if (IS_ERR(up->node)) {
+		udma_engine_destroy(up->engine);
+		return PTR_ERR(up->node);
 	}
 	pci_set_drvdata(pdev, up);
 	dev_info(&pdev->dev, "%s: %u-bit DMA\n", dev_name(&up->node->dev),

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Region lifetime: validate the request, pin, map, publish; and the reverse
- * when the last reference goes.  The character device keeps one reference
- * in its handle table and takes another for each ioctl working on the
- * region, so an UNREGISTER racing a SYNC cannot free the region under it.
- * An exported dma-buf holds one more, as long as any file, mapping or
+ * in two steps, the device's hold (udma_region_detach) and the memory
+ * (the last reference).  The character device keeps one reference in its
+ * handle table and takes another for each ioctl working on the region, so
+ * an UNREGISTER racing a SYNC cannot free the region under it.  An
+ * exported dma-buf holds one more, as long as any file, mapping or
  * importer of it is alive.
  */
 #include <linux/dma-buf.h>
@@ -39,14 +40,33 @@ bool udma_dir_valid(enum dma_data_direction dir)
 	       dir == DMA_BIDIRECTIONAL;
 }
 
-void udma_stats_add(struct userdma_stats *s, long regions, long pages,
-		    s64 bytes)
+/*
+ * Pinned without FOLL_WRITE: nothing made of the region (a dma-buf, a
+ * mapping, an importer's mapping) may write it.
+ */
+bool udma_region_readonly(const struct userdma_region *r)
 {
-	if (!s)
-		return;
-	atomic_long_add(regions, &s->regions);
-	atomic_long_add(pages, &s->pinned_pages);
-	atomic64_add(bytes, &s->mapped_bytes);
+	return r->kind == UDMA_USER && r->dir == DMA_TO_DEVICE;
+}
+
+/* What the region adds to its node's counters (sign 1) or takes off (-1). */
+void udma_region_count(struct userdma_region *r, struct userdma_stats *s,
+		       int sign)
+{
+	atomic_long_add(sign, &s->regions);
+	atomic64_add(sign * (s64)r->length, &s->mapped_bytes);
+	switch (r->kind) {
+	case UDMA_USER:
+		atomic_long_add(sign * (long)r->npages, &s->pinned_pages);
+		break;
+	case UDMA_CACHED:
+	case UDMA_COHERENT:
+		atomic_long_add(sign * (long)r->npages, &s->allocated_pages);
+		break;
+	case UDMA_IMPORT:
+		atomic_long_add(sign, &s->imported);
+		break;
+	}
 }
 
 /*
@@ -100,7 +120,7 @@ void udma_segs_free(struct userdma_region *r)
 struct userdma_region *udma_region_alloc(enum udma_kind kind,
 					 struct device *dev,
 					 enum dma_data_direction dir,
-					 struct userdma_stats *stats)
+					 bool from_node)
 {
 	struct userdma_region *r;
 
@@ -114,24 +134,34 @@ struct userdma_region *udma_region_alloc(enum udma_kind kind,
 	/* a dma-buf can keep the region past the node, and the node's device */
 	r->dev = get_device(dev);
 	r->dir = dir;
-	r->stats = stats;
+	r->from_node = from_node;
 	r->owner = task_tgid_vnr(current);
-	mutex_init(&r->export_lock);
+	mutex_init(&r->lock);
+	init_rwsem(&r->map_sem);
 	INIT_LIST_HEAD(&r->attachments);
+	INIT_LIST_HEAD(&r->devref_link);
+	/*
+	 * A node's user hands ranges to the device with SYNC; the in-kernel
+	 * API keeps the DMA API's rule (the device owns the mapping until it
+	 * is unmapped).
+	 */
+	udma_own_init(&r->own, !from_node);
+	r->ownp = &r->own;
 	return r;
 }
 
 void udma_region_free(struct userdma_region *r)
 {
-	mutex_destroy(&r->export_lock);
+	udma_own_destroy(&r->own);
+	mutex_destroy(&r->lock);
 	put_device(r->dev);
 	kfree(r);
 }
 
 struct userdma_region *udma_region_create(struct device *dev,
+					  struct udma_devref *ref,
 					  unsigned long uaddr, u64 length,
-					  enum dma_data_direction dir,
-					  struct userdma_stats *stats)
+					  enum dma_data_direction dir)
 {
 	struct userdma_region *r;
 	int ret;
@@ -142,23 +172,34 @@ struct userdma_region *udma_region_create(struct device *dev,
 	if (ret)
 		return ERR_PTR(ret);
 
-	r = udma_region_alloc(UDMA_USER, dev, dir, stats);
+	r = udma_region_alloc(UDMA_USER, dev, dir, ref);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->uaddr = uaddr;
 	r->length = length;
 	r->npages = DIV_ROUND_UP(offset_in_page(uaddr) + length, PAGE_SIZE);
 
+	/* pinning may wait on user memory for ever: not inside the device */
 	ret = udma_pin(r);
 	if (ret)
 		goto err_free;
+	if (ref) {
+		ret = udma_devref_enter(ref);
+		if (ret)
+			goto err_unpin;
+	}
 	ret = udma_map(r);
 	if (ret)
-		goto err_unpin;
-
-	udma_stats_add(stats, 1, r->npages, length);
+		goto err_exit;
+	if (ref) {
+		udma_devref_add(ref, r);
+		udma_devref_exit(ref);
+	}
 	return r;
 
+err_exit:
+	if (ref)
+		udma_devref_exit(ref);
 err_unpin:
 	udma_unpin(r);
 err_free:
@@ -166,26 +207,60 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The device lets go of the region: its mapping goes (bounced bytes the
+ * device owns are copied back first), coherent memory is freed after
+ * every CPU mapping of it is zapped, an import is detached.  Once, for
+ * whichever comes first: the handle's release, the device's removal or
+ * the last reference.  Syncs in progress finish first; later ones see
+ * detached.
+ */
+void udma_region_detach(struct userdma_region *r)
+{
+	might_sleep();
+	mutex_lock(&r->lock);
+	if (r->detached)
+		goto out;
+	down_write(&r->map_sem);
+	r->detached = true;
+	up_write(&r->map_sem);
+
+	switch (r->kind) {
+	case UDMA_USER:
+		udma_unmap(r);
+		break;
+	case UDMA_CACHED:
+	case UDMA_COHERENT:
+		udma_alloc_detach(r);
+		break;
+	case UDMA_IMPORT:
+		udma_import_detach(r);
+		break;
+	}
+out:
+	mutex_unlock(&r->lock);
+}
+
 static void udma_region_release(struct kref *ref)
 {
 	struct userdma_region *r = container_of(ref, struct userdma_region, ref);
 
+	udma_region_detach(r);
+	/* only now may the device's removal stop waiting for the region */
+	udma_devref_del(r);
 	switch (r->kind) {
 	case UDMA_USER:
-		/* unmap first: it copies bounced data back into the pinned pages */
-		if (!r->revoked)
-			udma_unmap(r);
 		udma_unpin(r);
-		udma_stats_add(r->stats, -1, -(long)r->npages, -(s64)r->length);
 		break;
 	case UDMA_CACHED:
 	case UDMA_COHERENT:
 		udma_alloc_free(r);
 		break;
 	case UDMA_IMPORT:
-		udma_import_release(r);
+		udma_uncharge(r);
 		break;
 	}
+	udma_segs_free(r);
 	udma_region_free(r);
 }
 
@@ -195,59 +270,33 @@ void udma_region_put(struct userdma_region *r)
 }
 
 /*
- * The node's device is going away: its mapping of the region goes now,
- * while the memory stays for whatever still maps or imports it.  Coherent
- * memory belongs to the device's DMA allocator and is freed with the last
- * reference (unbinding leaves the device's DMA ops in place).  The node's
- * counters go with the node: they are settled here and not touched again.
- */
-static void udma_region_revoke(struct userdma_region *r)
-{
-	struct userdma_stats *stats;
-
-	mutex_lock(&r->export_lock);
-	if (!r->revoked && (r->kind == UDMA_USER || r->kind == UDMA_CACHED))
-		udma_unmap(r);
-	r->revoked = true;
-	stats = r->stats;
-	r->stats = NULL;
-	mutex_unlock(&r->export_lock);
-	if (!stats)
-		return;
-
-	udma_stats_add(stats, -1, r->kind == UDMA_USER ? -(long)r->npages : 0,
-		       -(s64)r->length);
-	if (r->kind == UDMA_CACHED || r->kind == UDMA_COHERENT)
-		atomic_long_sub(r->npages, &stats->allocated_pages);
-	else if (r->kind == UDMA_IMPORT)
-		atomic_long_dec(&stats->imported);
-}
-
-/*
  * A handle lets go of its region: the dma-buf it kept for mmap and EXPORT
- * is dropped (open files and mappings of it hold their own reference).
- * revoke: the node is going away, and the device's mapping with it.
+ * is dropped (open files and mappings of it hold their own reference),
+ * and without the handle nothing can reach the device's mapping, so it
+ * goes now, not when the last CPU mapping or importer lets go.  Coherent
+ * memory is what CPU mappings show: it stays until then, or until the
+ * device goes.
  */
-void udma_handle_put(struct userdma_region *r, bool revoke)
+void udma_handle_put(struct userdma_region *r)
 {
 	struct dma_buf *dmabuf;
 
-	mutex_lock(&r->export_lock);
+	mutex_lock(&r->lock);
 	dmabuf = r->dmabuf;
 	r->dmabuf = NULL;
 	r->disowned = true;
-	mutex_unlock(&r->export_lock);
+	mutex_unlock(&r->lock);
 	if (dmabuf)
 		dma_buf_put(dmabuf);
-	if (revoke)
-		udma_region_revoke(r);
+	if (r->kind != UDMA_COHERENT)
+		udma_region_detach(r);
 	udma_region_put(r);
 }
 
 struct userdma_region *userdma_register(struct device *dev, unsigned long uaddr,
 					u64 length, enum dma_data_direction dir)
 {
-	return udma_region_create(dev, uaddr, length, dir, NULL);
+	return udma_region_create(dev, NULL, uaddr, length, dir);
 }
 EXPORT_SYMBOL_GPL(userdma_register);
 

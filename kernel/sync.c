@@ -108,8 +108,8 @@ static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end) || end > r->length)
 		return -ERANGE;
-	/* coherent memory needs no maintenance; a revoked mapping has none */
-	if (r->kind == UDMA_COHERENT || r->revoked)
+	/* coherent memory needs no maintenance */
+	if (r->kind == UDMA_COHERENT)
 		return 0;
 
 	for (i = udma_seg_index(r, offset); offset < end; i++) {
@@ -136,6 +136,45 @@ int udma_sync_sleepable(struct userdma_region *r, u64 offset, u64 length,
 			bool for_cpu)
 {
 	return udma_sync_range(r, offset, length, for_cpu, true);
+}
+
+/*
+ * A sync a node's user asked for (SYNC, or a transfer around its device
+ * work): not on a mapping the device has let go of (-ENODEV), and the
+ * bytes change owner.  hand_over: the device may write the range now
+ * (SYNC_FOR_DEVICE, a transfer's destination), not merely read it.
+ */
+int udma_sync_user(struct userdma_region *r, u64 offset, u64 length,
+		   bool for_cpu, bool hand_over)
+{
+	int ret = -ENODEV;
+
+	down_read(&r->map_sem);
+	if (r->detached)
+		goto out;
+	if (!for_cpu && hand_over && r->track)
+		udma_own_device(r->ownp, offset, length);
+	ret = udma_sync_range(r, offset, length, for_cpu, true);
+	if (for_cpu && !ret && r->track)
+		udma_own_cpu(r->ownp, offset, length);
+out:
+	up_read(&r->map_sem);
+	return ret;
+}
+
+static void udma_take_back_range(void *arg, u64 offset, u64 length)
+{
+	udma_sync_range(arg, offset, length, true, true);
+}
+
+/*
+ * Before the mapping goes: copy back what the device owns, and only that
+ * (own.h); the unmap itself then copies nothing.
+ */
+void udma_take_back(struct userdma_region *r)
+{
+	if (r->dir != DMA_TO_DEVICE)
+		udma_own_take_back(r->ownp, r->length, udma_take_back_range, r);
 }
 
 int userdma_sync_for_cpu(struct userdma_region *region, u64 offset, u64 length)

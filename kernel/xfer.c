@@ -15,6 +15,11 @@
  * A region with a transfer in flight cannot be unregistered, and closing
  * the file stops the channel and finishes every transfer before any region
  * is unmapped or unpinned.
+ *
+ * Nothing here waits on user memory while holding what the file's close
+ * or the device's removal waits for: SUBMIT reads each request and writes
+ * its cookie outside submit_lock, CHANNEL writes its reply without
+ * faulting (retrying after faulting the page in unlocked).
  */
 #include <linux/dmaengine.h>
 #include <linux/eventfd.h>
@@ -41,7 +46,8 @@ struct udma_xfer {
 	struct userdma_completion c;
 	struct userdma_region *src, *dst;
 	u64 dst_off, length;
-	unsigned long deadline;
+	unsigned long deadline;		/* set when issued to the engine */
+	bool issued;
 	atomic_t pending;		/* pieces not completed, +1 while submitting */
 	atomic_t status;		/* USERDMA_XFER_DONE until something fails */
 	atomic64_t bytes;
@@ -50,23 +56,24 @@ struct udma_xfer {
 };
 
 struct udma_xfer_ctx {
+	struct userdma_file *uf;	/* its wq is where completions are waited */
 	struct dma_chan *chan;
 	struct eventfd_ctx *eventfd;
-	struct mutex submit_lock;	/* submitters, watchdog and stop */
+	struct mutex submit_lock;	/* engine submission, watchdog and stop */
 	bool stopped;
-	spinlock_t lock;		/* the lists, outstanding, last_cookie */
+	spinlock_t lock;		/* the lists, outstanding, pieces, last_cookie */
 	struct list_head inflight;
 	struct list_head finished;	/* all pieces done, not yet posted */
 	struct list_head posting;	/* being synced by udma_xfer_post() */
 	struct mutex post_lock;		/* one poster at a time */
 	bool post_inline;		/* callbacks may sleep: post in them */
 	struct list_head done;		/* posted, not yet read */
-	unsigned int outstanding;	/* on any of the four lists */
+	unsigned int outstanding;	/* reserved or on any of the four lists */
+	u64 pieces;			/* of the transfers not yet posted */
 	u64 last_cookie;
 	unsigned long watchdog_at;	/* when the armed watchdog fires */
 	struct work_struct post_work;
 	struct delayed_work watchdog;
-	wait_queue_head_t wq;
 };
 
 /* One side of a transfer, walked segment by segment. */
@@ -107,9 +114,31 @@ static void udma_cursor_advance(struct udma_cursor *c, u64 n)
 	}
 }
 
-/* Walk the pieces of a transfer; with pieces == NULL only count them. */
-static unsigned int udma_split(struct udma_cursor *s, struct udma_cursor *d,
-			       u64 len, u32 max_piece, struct udma_xfer *x)
+/*
+ * Pieces of a transfer: a new one wherever either side's segment or the
+ * engine's longest descriptor ends.  Counted in 64 bits and only as far as
+ * limit + 1: a raw address range can ask for billions.
+ */
+static u64 udma_count_pieces(struct udma_cursor *s, struct udma_cursor *d,
+			     u64 len, u32 max_piece, u64 limit)
+{
+	u64 n = 0;
+
+	while (len && n <= limit) {
+		u64 step = min3(len, udma_cursor_room(s), udma_cursor_room(d));
+
+		step = min_t(u64, step, max_piece);
+		udma_cursor_advance(s, step);
+		udma_cursor_advance(d, step);
+		len -= step;
+		n++;
+	}
+	return n;
+}
+
+/* Record every piece's length, in the walk udma_count_pieces() made. */
+static void udma_split(struct udma_cursor *s, struct udma_cursor *d, u64 len,
+		       u32 max_piece, struct udma_xfer *x)
 {
 	unsigned int n = 0;
 
@@ -117,16 +146,13 @@ static unsigned int udma_split(struct udma_cursor *s, struct udma_cursor *d,
 		u64 step = min3(len, udma_cursor_room(s), udma_cursor_room(d));
 
 		step = min_t(u64, step, max_piece);
-		if (x) {
-			x->pieces[n].x = x;
-			x->pieces[n].len = step;
-		}
+		x->pieces[n].x = x;
+		x->pieces[n].len = step;
 		udma_cursor_advance(s, step);
 		udma_cursor_advance(d, step);
 		len -= step;
 		n++;
 	}
-	return n;
 }
 
 static void udma_xfer_post(struct udma_xfer_ctx *ctx);
@@ -189,8 +215,8 @@ static void udma_xfer_post(struct udma_xfer_ctx *ctx)
 	list_for_each_entry(x, &ctx->posting, link) {
 		/* even a failed copy may have written part of the range */
 		if (x->dst)
-			udma_sync_sleepable(x->dst, x->dst_off, x->length,
-					    true);
+			udma_sync_user(x->dst, x->dst_off, x->length, true,
+				       false);
 		x->c.status = atomic_read(&x->status);
 		x->c.bytes = atomic64_read(&x->bytes);
 		udma_end_put(x->src);
@@ -201,10 +227,12 @@ static void udma_xfer_post(struct udma_xfer_ctx *ctx)
 	}
 
 	spin_lock_irq(&ctx->lock);
+	list_for_each_entry(x, &ctx->posting, link)
+		ctx->pieces -= x->npieces;
 	list_splice_tail_init(&ctx->posting, &ctx->done);
 	spin_unlock_irq(&ctx->lock);
 	mutex_unlock(&ctx->post_lock);
-	wake_up_all(&ctx->wq);
+	wake_up_all(&ctx->uf->wq);
 	while (ctx->eventfd && n--)
 		udma_eventfd_signal(ctx->eventfd);
 }
@@ -262,6 +290,8 @@ static void udma_xfer_watchdog(struct work_struct *work)
 
 	spin_lock_irq(&ctx->lock);
 	list_for_each_entry(x, &ctx->inflight, link) {
+		if (!x->issued)
+			continue;
 		if (time_after_eq(jiffies, x->deadline))
 			expired = true;
 		else if (!next || time_before(x->deadline, next))
@@ -277,7 +307,7 @@ static void udma_xfer_watchdog(struct work_struct *work)
 		 */
 		spin_lock_irq(&ctx->lock);
 		list_for_each_entry(x, &ctx->inflight, link) {
-			if (time_after_eq(jiffies, x->deadline)) {
+			if (x->issued && time_after_eq(jiffies, x->deadline)) {
 				atomic_cmpxchg(&x->status, USERDMA_XFER_DONE,
 					       USERDMA_XFER_TIMEOUT);
 				break;
@@ -315,10 +345,10 @@ static bool udma_chan_match(struct dma_chan *chan, void *param)
 	       !strcmp(f->name, dma_chan_name(chan));
 }
 
-static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
+static struct udma_xfer_ctx *udma_xfer_ctx_create(struct userdma_file *uf,
 						  const char *name, int efd)
 {
-	struct udma_chan_filter f = { .dev = dev, .name = name };
+	struct udma_chan_filter f = { .dev = uf->node->dma_dev, .name = name };
 	struct udma_xfer_ctx *ctx;
 	dma_cap_mask_t mask;
 	int ret;
@@ -327,6 +357,7 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	      kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
+	ctx->uf = uf;
 	if (efd != -1) {
 		ctx->eventfd = eventfd_ctx_fdget(efd);
 		if (IS_ERR(ctx->eventfd)) {
@@ -354,7 +385,6 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct device *dev,
 	INIT_LIST_HEAD(&ctx->done);
 	INIT_WORK(&ctx->post_work, udma_xfer_post_work);
 	INIT_DELAYED_WORK(&ctx->watchdog, udma_xfer_watchdog);
-	init_waitqueue_head(&ctx->wq);
 	return ctx;
 
 err_eventfd:
@@ -365,12 +395,63 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+static void udma_xfer_ctx_destroy(struct udma_xfer_ctx *ctx)
+{
+	dma_release_channel(ctx->chan);
+	if (ctx->eventfd)
+		eventfd_ctx_put(ctx->eventfd);
+	kfree(ctx);
+}
+
+/*
+ * Bind a channel and tell the caller, under xfer_lock, which stopping the
+ * file waits for: the reply must not wait on a fault there.  It is written
+ * without faulting; a page that is not there is faulted in unlocked and
+ * the whole binding tried again.
+ */
+static int udma_channel_try(struct userdma_file *uf, struct userdma_channel *cmd,
+			    void __user *arg, u32 usize)
+{
+	struct udma_xfer_ctx *ctx;
+	int ret;
+
+	mutex_lock(&uf->xfer_lock);
+	/* one channel per open file: its completions and teardown are its own */
+	if (uf->xfer) {
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = udma_devref_enter(&uf->node->ref);
+	if (ret)
+		goto out;
+	ctx = udma_xfer_ctx_create(uf, cmd->name, cmd->eventfd);
+	udma_devref_exit(&uf->node->ref);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out;
+	}
+
+	memset(cmd->bound, 0, sizeof(cmd->bound));
+	memset(cmd->engine, 0, sizeof(cmd->engine));
+	strscpy(cmd->bound, dma_chan_name(ctx->chan), sizeof(cmd->bound));
+	strscpy(cmd->engine, udma_engine_name(ctx->chan), sizeof(cmd->engine));
+	ret = udma_reply_nofault(arg, cmd, sizeof(*cmd), usize);
+	if (ret) {
+		udma_xfer_ctx_destroy(ctx);
+		goto out;
+	}
+	/* lock-free readers (read, poll, WAIT) see a complete context */
+	smp_store_release(&uf->xfer, ctx);
+out:
+	mutex_unlock(&uf->xfer_lock);
+	return ret;
+}
+
 int udma_ioctl_channel(struct userdma_file *uf, void __user *arg)
 {
 	struct userdma_channel cmd;
-	struct udma_xfer_ctx *ctx;
+	int ret, tries = 0;
 	u32 usize;
-	int ret;
 
 	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_CHANNEL_SIZE_VER0, arg,
 			    &usize);
@@ -381,34 +462,9 @@ int udma_ioctl_channel(struct userdma_file *uf, void __user *arg)
 	if (strnlen(cmd.name, sizeof(cmd.name)) == sizeof(cmd.name))
 		return -EINVAL;
 
-	mutex_lock(&uf->xfer_lock);
-	/* one channel per open file: its completions and teardown are its own */
-	if (uf->xfer) {
-		ret = -EBUSY;
-		goto out;
-	}
-	ctx = udma_xfer_ctx_create(uf->node->dma_dev, cmd.name, cmd.eventfd);
-	if (IS_ERR(ctx)) {
-		ret = PTR_ERR(ctx);
-		goto out;
-	}
-
-	memset(cmd.bound, 0, sizeof(cmd.bound));
-	memset(cmd.engine, 0, sizeof(cmd.engine));
-	strscpy(cmd.bound, dma_chan_name(ctx->chan), sizeof(cmd.bound));
-	strscpy(cmd.engine, udma_engine_name(ctx->chan), sizeof(cmd.engine));
-	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
-	if (ret) {
-		dma_release_channel(ctx->chan);
-		if (ctx->eventfd)
-			eventfd_ctx_put(ctx->eventfd);
-		kfree(ctx);
-		goto out;
-	}
-	/* lock-free readers (read, poll, WAIT) see a complete context */
-	smp_store_release(&uf->xfer, ctx);
-out:
-	mutex_unlock(&uf->xfer_lock);
+	while ((ret = udma_channel_try(uf, &cmd, arg, usize)) == -EFAULT &&
+	       ++tries < 3 && !udma_fault_in_writeable(arg, usize))
+		;
 	return ret;
 }
 
@@ -476,36 +532,51 @@ static void udma_xfer_submit_pieces(struct udma_xfer_ctx *ctx,
 		udma_xfer_finish(x);
 }
 
-static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
-			   void __user *ux, u32 xfer_size)
+static bool udma_ranges_overlap(u64 a, u64 b, u64 len)
+{
+	return a < b + len && b < a + len;
+}
+
+/* Resolve both ends and lay out the pieces; the regions stay busy. */
+static struct udma_xfer *udma_xfer_prepare(struct userdma_file *uf,
+					   struct udma_xfer_ctx *ctx,
+					   const struct userdma_xfer *req)
 {
 	u32 max_piece = dma_get_max_seg_size(ctx->chan->device->dev);
+	u64 limit = READ_ONCE(udma_max_xfer_pieces);
 	struct userdma_region *src, *dst;
 	struct udma_cursor s, d;
-	struct userdma_xfer req;
 	struct udma_xfer *x;
-	unsigned int n;
+	u64 n;
 	int ret;
 
-	ret = udma_fault(UDMA_FP_XFER_COPY_IN) ? -EFAULT :
-	      copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
+	if (!req->length)
+		return ERR_PTR(-EINVAL);
+	ret = udma_end_get(uf, req->src_handle, req->src, req->length, false,
+			   &src);
 	if (ret)
-		return ret;
-	if (!req.length)
-		return -EINVAL;
-
-	ret = udma_end_get(uf, req.src_handle, req.src, req.length, false, &src);
-	if (ret)
-		return ret;
-	ret = udma_end_get(uf, req.dst_handle, req.dst, req.length, true, &dst);
+		return ERR_PTR(ret);
+	ret = udma_end_get(uf, req->dst_handle, req->dst, req->length, true,
+			   &dst);
 	if (ret)
 		goto err_src;
+	/* an engine copies in pieces and in no promised order */
+	if (src && src == dst &&
+	    udma_ranges_overlap(req->src, req->dst, req->length)) {
+		ret = -EINVAL;
+		goto err_dst;
+	}
 
-	udma_cursor_init(&s, src, req.src);
-	udma_cursor_init(&d, dst, req.dst);
-	n = udma_split(&s, &d, req.length, max_piece, NULL);
+	udma_cursor_init(&s, src, req->src);
+	udma_cursor_init(&d, dst, req->dst);
+	n = udma_count_pieces(&s, &d, req->length, max_piece, limit);
+	if (n > limit) {
+		ret = -E2BIG;
+		goto err_dst;
+	}
 	x = udma_fault(UDMA_FP_XFER_ALLOC) ? NULL :
-	    kzalloc(struct_size(x, pieces, n), GFP_KERNEL_ACCOUNT);
+	    kvzalloc(struct_size(x, pieces, n),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!x) {
 		ret = -ENOMEM;
 		goto err_dst;
@@ -513,55 +584,148 @@ static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
 	x->ctx = ctx;
 	x->src = src;
 	x->dst = dst;
-	x->dst_off = req.dst;
+	x->dst_off = req->dst;
 	x->npieces = n;
-	x->c.user_data = req.user_data;
-	x->length = req.length;
+	x->c.user_data = req->user_data;
+	x->length = req->length;
 	atomic_set(&x->pending, n + 1);
 	atomic_set(&x->status, USERDMA_XFER_DONE);
-	udma_cursor_init(&s, src, req.src);
-	udma_cursor_init(&d, dst, req.dst);
-	udma_split(&s, &d, req.length, max_piece, x);
+	udma_cursor_init(&s, src, req->src);
+	udma_cursor_init(&d, dst, req->dst);
+	udma_split(&s, &d, req->length, max_piece, x);
+	return x;
 
-	spin_lock_irq(&ctx->lock);
-	if (ctx->outstanding >= udma_max_inflight) {
-		spin_unlock_irq(&ctx->lock);
-		ret = -EAGAIN;
-		goto err_free;
-	}
-	x->c.cookie = ++ctx->last_cookie;
-	ctx->outstanding++;
-	x->deadline = jiffies + msecs_to_jiffies(udma_xfer_timeout_ms);
-	list_add_tail(&x->link, &ctx->inflight);
-	udma_watchdog_arm(ctx, x->deadline);
-	spin_unlock_irq(&ctx->lock);
-
-	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
-	if (udma_fault(UDMA_FP_XFER_COOKIE) ||
-	    put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
-		spin_lock_irq(&ctx->lock);
-		list_del(&x->link);
-		ctx->outstanding--;
-		spin_unlock_irq(&ctx->lock);
-		ret = -EFAULT;
-		goto err_free;
-	}
-
-	if (src)
-		udma_sync_sleepable(src, req.src, req.length, false);
-	if (dst)
-		udma_sync_sleepable(dst, req.dst, req.length, false);
-	udma_cursor_init(&s, src, req.src);
-	udma_cursor_init(&d, dst, req.dst);
-	udma_xfer_submit_pieces(ctx, x, &s, &d);
-	return 0;
-
-err_free:
-	kfree(x);
 err_dst:
 	udma_end_put(dst);
 err_src:
 	udma_end_put(src);
+	return ERR_PTR(ret);
+}
+
+static void udma_xfer_discard(struct udma_xfer *x)
+{
+	udma_end_put(x->dst);
+	udma_end_put(x->src);
+	kvfree(x);
+}
+
+/*
+ * A cookie and a place among the file's transfers, taken before the
+ * cookie is written out; a file holding too many transfers, or too many
+ * pieces of them, must wait for completions (-EAGAIN).
+ */
+static int udma_xfer_reserve(struct udma_xfer_ctx *ctx, struct udma_xfer *x)
+{
+	u64 limit = READ_ONCE(udma_max_xfer_pieces);
+	int ret = 0;
+
+	spin_lock_irq(&ctx->lock);
+	if (ctx->outstanding >= udma_max_inflight ||
+	    (ctx->pieces && ctx->pieces + x->npieces > limit)) {
+		ret = -EAGAIN;
+	} else {
+		x->c.cookie = ++ctx->last_cookie;
+		ctx->outstanding++;
+		ctx->pieces += x->npieces;
+	}
+	spin_unlock_irq(&ctx->lock);
+	return ret;
+}
+
+static void udma_xfer_unreserve(struct udma_xfer_ctx *ctx, struct udma_xfer *x)
+{
+	spin_lock_irq(&ctx->lock);
+	ctx->outstanding--;
+	ctx->pieces -= x->npieces;
+	spin_unlock_irq(&ctx->lock);
+	/* a WAIT for any transfer counted this one */
+	wake_up_all(&ctx->uf->wq);
+}
+
+/* Hand the transfer to the engine; submit_lock held, channel running. */
+static void udma_xfer_start(struct udma_xfer_ctx *ctx, struct udma_xfer *x,
+			    const struct userdma_xfer *req)
+{
+	struct udma_cursor s, d;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	spin_lock_irq(&ctx->lock);
+	list_add_tail(&x->link, &ctx->inflight);
+	spin_unlock_irq(&ctx->lock);
+
+	/* the destination is the device's from here to the completion */
+	if (x->src)
+		udma_sync_user(x->src, req->src, req->length, false, false);
+	if (x->dst)
+		udma_sync_user(x->dst, req->dst, req->length, false, true);
+	udma_cursor_init(&s, x->src, req->src);
+	udma_cursor_init(&d, x->dst, req->dst);
+	udma_xfer_submit_pieces(ctx, x, &s, &d);
+}
+
+/*
+ * Every descriptor submitted to the channel goes to the engine, and the
+ * transfers it carries start their timeouts: not before, since a batch is
+ * read from user memory between its transfers and none of them runs
+ * until this.  The newest transfers are at the tail of inflight.
+ */
+static void udma_xfer_issue(struct udma_xfer_ctx *ctx)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(udma_xfer_timeout_ms);
+	struct udma_xfer *x;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	dma_async_issue_pending(ctx->chan);
+	spin_lock_irq(&ctx->lock);
+	list_for_each_entry_reverse(x, &ctx->inflight, link) {
+		if (x->issued)
+			break;
+		x->issued = true;
+		x->deadline = deadline;
+	}
+	udma_watchdog_arm(ctx, deadline);
+	spin_unlock_irq(&ctx->lock);
+}
+
+static int udma_submit_one(struct userdma_file *uf, struct udma_xfer_ctx *ctx,
+			   void __user *ux, u32 xfer_size)
+{
+	struct userdma_xfer req;
+	struct udma_xfer *x;
+	int ret;
+
+	ret = udma_fault(UDMA_FP_XFER_COPY_IN) ? -EFAULT :
+	      copy_struct_from_user(&req, sizeof(req), ux, xfer_size);
+	if (ret)
+		return ret;
+	x = udma_xfer_prepare(uf, ctx, &req);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	ret = udma_xfer_reserve(ctx, x);
+	if (ret)
+		goto err_discard;
+
+	/* nothing reached the engine yet: a bad cookie pointer undoes it all */
+	if (udma_fault(UDMA_FP_XFER_COOKIE) ||
+	    put_user(x->c.cookie, &((struct userdma_xfer __user *)ux)->cookie)) {
+		ret = -EFAULT;
+		goto err_unreserve;
+	}
+
+	mutex_lock(&ctx->submit_lock);
+	if (ctx->stopped) {
+		mutex_unlock(&ctx->submit_lock);
+		ret = -ENODEV;
+		goto err_unreserve;
+	}
+	udma_xfer_start(ctx, x, &req);
+	mutex_unlock(&ctx->submit_lock);
+	return 0;
+
+err_unreserve:
+	udma_xfer_unreserve(ctx, x);
+err_discard:
+	udma_xfer_discard(x);
 	return ret;
 }
 
@@ -582,9 +746,7 @@ int udma_ioctl_submit(struct userdma_file *uf, void __user *arg)
 	if (!ctx)
 		return -ENXIO;
 
-	mutex_lock(&ctx->submit_lock);
-	ret = ctx->stopped ? -ENODEV : 0;
-	for (i = 0; !ret && i < cmd.count; i++) {
+	for (i = 0; i < cmd.count; i++) {
 		void __user *ux = u64_to_user_ptr(cmd.xfers +
 						  (u64)i * cmd.xfer_size);
 
@@ -592,9 +754,13 @@ int udma_ioctl_submit(struct userdma_file *uf, void __user *arg)
 		if (ret)
 			break;
 	}
-	if (i)
-		dma_async_issue_pending(ctx->chan);
-	mutex_unlock(&ctx->submit_lock);
+	/* one kick for the batch; a stopped channel dropped it already */
+	if (i) {
+		mutex_lock(&ctx->submit_lock);
+		if (!ctx->stopped)
+			udma_xfer_issue(ctx);
+		mutex_unlock(&ctx->submit_lock);
+	}
 
 	if (ret && !i)
 		return ret;
@@ -635,7 +801,6 @@ static bool udma_cookie_pending(struct udma_xfer_ctx *ctx, u64 cookie)
 	return false;
 }
 
-/* Condition for the waits: a completion to take, or nothing to wait for. */
 /*
  * Completions whose copy to user space failed go back where they were, so
  * that a bad buffer costs the caller an EFAULT and never a completion.
@@ -649,17 +814,29 @@ static void udma_put_back(struct udma_xfer_ctx *ctx, struct udma_xfer **xs,
 		ctx->outstanding++;
 	}
 	spin_unlock_irq(&ctx->lock);
-	wake_up_all(&ctx->wq);
+	wake_up_all(&ctx->uf->wq);
 }
 
+/*
+ * Condition for the waits: a completion to take, or nothing to wait for
+ * (-ENOENT; -ENODEV once the device is gone, which left nothing pending).
+ */
 static bool udma_wait_done(struct udma_xfer_ctx *ctx, u64 cookie,
 			   struct udma_xfer **x, int *err)
 {
 	spin_lock_irq(&ctx->lock);
 	*x = udma_take_done(ctx, cookie);
-	*err = !*x && !udma_cookie_pending(ctx, cookie) ? -ENOENT : 0;
+	*err = 0;
+	if (!*x && !udma_cookie_pending(ctx, cookie))
+		*err = udma_devref_gone(&ctx->uf->node->ref) ? -ENODEV : -ENOENT;
 	spin_unlock_irq(&ctx->lock);
 	return *x || *err;
+}
+
+/* No channel was ever bound: nothing to wait for, or no device either. */
+static int udma_no_channel(struct userdma_file *uf)
+{
+	return udma_devref_gone(&uf->node->ref) ? -ENODEV : -ENXIO;
 }
 
 int udma_ioctl_wait(struct userdma_file *uf, void __user *arg)
@@ -678,12 +855,12 @@ int udma_ioctl_wait(struct userdma_file *uf, void __user *arg)
 	if (cmd.flags)
 		return -EINVAL;
 	if (!ctx)
-		return -ENXIO;
+		return udma_no_channel(uf);
 
 	timeout = cmd.timeout_ns < 0 ? MAX_SCHEDULE_TIMEOUT :
 		  (long)min_t(u64, nsecs_to_jiffies(cmd.timeout_ns),
 			      MAX_SCHEDULE_TIMEOUT - 1);
-	left = wait_event_interruptible_timeout(ctx->wq,
+	left = wait_event_interruptible_timeout(uf->wq,
 						udma_wait_done(ctx, cmd.cookie,
 							       &x, &err),
 						timeout);
@@ -700,7 +877,7 @@ int udma_ioctl_wait(struct userdma_file *uf, void __user *arg)
 	if (ret)
 		udma_put_back(ctx, &x, 1);
 	else
-		kfree(x);
+		kvfree(x);
 	return ret;
 }
 
@@ -720,17 +897,17 @@ ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
 	if (!want)
 		return -EINVAL;
 	if (!ctx)
-		return -ENXIO;
+		return udma_no_channel(uf);
 	if (!udma_wait_done(ctx, 0, &x, &err)) {
 		if (nonblock)
 			return -EAGAIN;
-		if (wait_event_interruptible(ctx->wq,
+		if (wait_event_interruptible(uf->wq,
 					     udma_wait_done(ctx, 0, &x, &err)))
 			return -EINTR;
 	}
-	/* nothing submitted and nothing left: end of file */
+	/* nothing submitted and nothing left: end of file, or no device */
 	if (err)
-		return 0;
+		return err == -ENODEV ? err : 0;
 
 	taken[n] = x;
 	out[n++] = x->c;
@@ -747,37 +924,44 @@ ssize_t udma_xfer_read(struct userdma_file *uf, char __user *buf, size_t len,
 		return -EFAULT;
 	}
 	for (i = 0; i < n; i++)
-		kfree(taken[i]);
+		kvfree(taken[i]);
 	return n * sizeof(out[0]);
 }
 
+/* The wait queue is the file's: a poll set up before CHANNEL still wakes. */
 __poll_t udma_xfer_poll(struct userdma_file *uf, struct file *file,
 			poll_table *wait)
 {
 	struct udma_xfer_ctx *ctx = udma_xfer_ctx(uf);
+	bool gone = udma_devref_gone(&uf->node->ref);
 	__poll_t mask = 0;
 
+	poll_wait(file, &uf->wq, wait);
 	if (!ctx)
-		return 0;
-	poll_wait(file, &ctx->wq, wait);
+		return gone ? EPOLLHUP : 0;
 	spin_lock_irq(&ctx->lock);
 	if (!list_empty(&ctx->done))
 		mask = EPOLLIN | EPOLLRDNORM;
+	else if (gone && !ctx->outstanding)
+		mask = EPOLLHUP;
 	spin_unlock_irq(&ctx->lock);
 	return mask;
 }
 
+/*
+ * Stop the channel and finish every transfer.  The file's close and the
+ * device's removal may both ask: whoever comes second waits for the first
+ * to be done, under xfer_lock.
+ */
 void udma_xfer_stop(struct userdma_file *uf)
 {
-	struct udma_xfer_ctx *ctx = uf->xfer;
+	struct udma_xfer_ctx *ctx;
 
-	if (!ctx)
-		return;
+	mutex_lock(&uf->xfer_lock);
+	ctx = uf->xfer;
+	if (!ctx || ctx->stopped)
+		goto out;
 	mutex_lock(&ctx->submit_lock);
-	if (ctx->stopped) {
-		mutex_unlock(&ctx->submit_lock);
-		return;
-	}
 	ctx->stopped = true;
 	mutex_unlock(&ctx->submit_lock);
 
@@ -787,6 +971,8 @@ void udma_xfer_stop(struct userdma_file *uf)
 	udma_xfer_cancel_inflight(ctx, USERDMA_XFER_CANCELLED);
 	flush_work(&ctx->post_work);
 	dma_release_channel(ctx->chan);
+out:
+	mutex_unlock(&uf->xfer_lock);
 }
 
 void udma_xfer_free(struct userdma_file *uf)
@@ -797,7 +983,7 @@ void udma_xfer_free(struct userdma_file *uf)
 	if (!ctx)
 		return;
 	list_for_each_entry_safe(x, tmp, &ctx->done, link)
-		kfree(x);
+		kvfree(x);
 	if (ctx->eventfd)
 		eventfd_ctx_put(ctx->eventfd);
 	kfree(ctx);

@@ -25,6 +25,7 @@ void udma_xfer_stop(struct userdma_file *uf);
 void udma_xfer_free(struct userdma_file *uf);
 
 extern unsigned int udma_max_inflight;
+extern unsigned int udma_max_xfer_pieces;
 extern unsigned int udma_xfer_timeout_ms;
 
 #endif /* USERDMA_XFER_H */

@@ -5,6 +5,8 @@
  *  1. bad EXPORT and IMPORT requests get their errno and move nothing;
  *  2. an exported buffer's dma-buf maps the same memory as the node's
  *     mmap, refuses PROT_EXEC and MAP_PRIVATE, and DMA_BUF_IOCTL_SYNC works;
+ *     a coherent buffer is not exported (EOPNOTSUPP: it goes with the
+ *     device) and still maps through the node;
  *  3. a page-aligned registration exported keeps its pages pinned after
  *     UNREGISTER until the dma-buf is gone;
  *  4. the memory goes with the last of handle, dma-buf fd, mapping and
@@ -332,6 +334,39 @@ static void killed_holder(void)
 	   "child killed: the memory is freed");
 }
 
+/*
+ * Coherent memory belongs to the device and is freed when the device
+ * goes: no dma-buf may carry it away.
+ */
+static void coherent_not_exported(void)
+{
+	struct userdma_alloc a;
+	struct snap base;
+	int d = -1, ret, err;
+	uint8_t *p;
+
+	ret = udt_alloc(fd, 64 * KiB, USERDMA_ALLOC_COHERENT,
+			USERDMA_DIR_BIDIRECTIONAL, &a);
+	if (!ok(ret == 0, "coherent 64 KiB (%s)", errname(ret)))
+		return;
+	snap_take(node, &base);
+	ret = udt_export(fd, a.handle, 0, &d);
+	ok(ret == -EOPNOTSUPP && d < 0, "coherent: EXPORT -> EOPNOTSUPP (%s)",
+	   errname(ret));
+	ok_unchanged(node, &base, "coherent: the refused EXPORT moved no counter");
+	p = udt_mmap(fd, a.mmap_offset, 64 * KiB, PROT_READ | PROT_WRITE,
+		     MAP_SHARED, &err);
+	if (ok(p != NULL, "coherent: the node still maps it (%s)", errname(err))) {
+		pattern_fill(p, 64 * KiB, 33, 0);
+		ok(pattern_mismatch(p, 64 * KiB, 33, 0) < 0,
+		   "coherent: its bytes read back");
+		munmap(p, 64 * KiB);
+	}
+	if (d >= 0)
+		close(d);
+	udt_unregister(fd, a.handle);
+}
+
 /* The software engine writes an exported buffer through an importer. */
 static void cross_import(const char *into, int expect_eio)
 {
@@ -397,7 +432,7 @@ int main(void)
 
 	bad_requests();
 	export_buffer(0);
-	export_buffer(USERDMA_ALLOC_COHERENT);
+	coherent_not_exported();
 	export_registration();
 	close_orders();
 	killed_holder();

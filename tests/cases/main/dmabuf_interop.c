@@ -2,7 +2,8 @@
 /*
  * dma-buf interop with importers and exporters userdma did not write, on
  * the sw engine:
- *   a. export -> vgem: a cached and a coherent ALLOC buffer, written by the
+ *   a. export -> vgem: a cached ALLOC buffer (coherent ones are never
+ *      exported: dmabuf_export), written by the
  *      CPU through the node's mmap and by the engine from a registration,
  *      EXPORTed and imported into vgem (PRIME_FD_TO_HANDLE); the bytes are
  *      checked through vgem (MAP_DUMB where the DRM core allows it, and
@@ -864,7 +865,7 @@ static void vivid_part(void)
 	struct v4l2_format f;
 	struct ctr base;
 	uint32_t type = 0, sizeimage, line, i, nbufs = 0, frames = 0;
-	uint32_t nk[2] = { 0 }, good[2] = { 0 };	/* [coherent] */
+	uint32_t nk[2] = { 0 }, good[2] = { 0 };	/* [contiguous] */
 	int v, ret, streaming = 0;
 	long long pages;
 	char why[200];
@@ -923,13 +924,13 @@ static void vivid_part(void)
 		goto out_close;
 
 	for (i = 0; i < rb.count; i++) {
-		/* alternate cached and coherent, one page more than needed */
-		uint32_t flags = i & 1 ? USERDMA_ALLOC_COHERENT : 0;
+		/* alternate scattered and contiguous, one page more than needed */
+		uint32_t flags = i & 1 ? USERDMA_ALLOC_CONTIGUOUS : 0;
 
 		ret = u_alloc(sizeimage + PAGE, flags, USERDMA_DIR_BIDIRECTIONAL,
 			      &b[i].h, &b[i].len, &b[i].map);
 		if (!ok(ret == 0, "%s: ALLOC buffer %u (%s, %s)", what, i,
-			flags ? "coherent" : "cached", errname(ret)))
+			flags ? "contiguous" : "scattered", errname(ret)))
 			break;
 		ret = u_export(b[i].h, &b[i].dfd);
 		if (!ok(ret == 0, "%s: EXPORT buffer %u (%s)", what, i,
@@ -1004,10 +1005,10 @@ static void vivid_part(void)
 	}
 	ok(frames == VIVID_FRAMES, "%s: %u frames dequeued", what, frames);
 	ok(good[1] == nk[1],
-	   "%s: coherent buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
+	   "%s: contiguous buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
 	   what, good[1], nk[1], sizeimage);
 	ok(good[0] == nk[0],
-	   "%s: cached buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
+	   "%s: scattered buffers: %u of %u frames complete (bytesused == sizeimage %u, image rewritten, tail untouched)",
 	   what, good[0], nk[0], sizeimage);
 
 out_bufs:
@@ -1159,10 +1160,8 @@ int main(void)
 		       dri >= 0 ? "found" : errname(dri))) {
 			enum close_order o;
 
-			for (o = VGEM_FIRST; o <= HANDLE_FIRST; o++) {
+			for (o = VGEM_FIRST; o <= HANDLE_FIRST; o++)
 				export_to_vgem(dri, 0, o);
-				export_to_vgem(dri, USERDMA_ALLOC_COHERENT, o);
-			}
 			vgem_to_import(dri);
 			close(dri);
 		}

@@ -215,7 +215,7 @@ static void spare_device(void)
 		other += c.status != USERDMA_XFER_DONE &&
 			 c.status != USERDMA_XFER_CANCELLED;
 	}
-	ok(i == 8 && ret == -ENOENT && !other && cancelled >= 1,
+	ok(i == 8 && ret == -ENODEV && !other && cancelled >= 1,
 	   "the 8 transfers completed: %d DONE, %d CANCELLED, %d other; then %s",
 	   done, cancelled, other, errname(ret));
 	close(fd);
