@@ -35,7 +35,7 @@
 static atomic64_t udma_reach_ram_known;
 
 static int udma_reach_memory_event(struct notifier_block *nb,
-				unsigned long action, void *arg)
+				   unsigned long action, void *arg)
 {
 	/* and again once it is offline: a copy may have looked in between */
 	if (action == MEM_GOING_OFFLINE || action == MEM_OFFLINE)

@@ -341,8 +341,11 @@ static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	struct userdma_region *r = dmabuf->priv;
 	unsigned long npages = vma_pages(vma);
 
-	/* a private copy of device memory would silently stop sharing */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private copy of device memory would silently stop sharing.  A
+	 * shared mapping of a read-only file keeps only VM_MAYSHARE.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
