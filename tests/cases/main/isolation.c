@@ -20,7 +20,20 @@
  *  6. a dma-buf fd received over a unix socket can be mapped and IMPORTed
  *     on the receiver's own file, and the device writes the exporter's
  *     memory through it;
- *  7. the module cannot be unloaded while a file is open, a buffer mapped
+ *  7. memory uid 1000 may not write stays unwritable through userdma: a
+ *     root-owned 0444 file mapped MAP_SHARED PROT_READ, registered
+ *     TO_DEVICE and EXPORTed, gives an O_RDONLY dma-buf whose PROT_READ
+ *     mapping shows the file's bytes; mmap of it PROT_WRITE MAP_SHARED and
+ *     mprotect(PROT_WRITE) are EACCES, reopening it O_RDWR through /proc
+ *     fails, IMPORT of it FROM_DEVICE or BIDIRECTIONAL is EACCES, and a
+ *     transfer into its TO_DEVICE import or into the registration is
+ *     EACCES; the file reads as before (main/readonly_export has every
+ *     route and vgem);
+ *  8. IMPORT is charged to RLIMIT_MEMLOCK: with 128 KiB, a 64 KiB
+ *     registration and one IMPORT of its dma-buf fit (VmPin 128 kB), a
+ *     second IMPORT is ENOMEM with the node's counters (imported) and
+ *     VmPin unchanged, and closing everything brings VmPin back;
+ *  9. the module cannot be unloaded while a file is open, a buffer mapped
  *     or a dma-buf exported (EWOULDBLOCK/EBUSY), nor by uid 1000 (EPERM).
  */
 #define _GNU_SOURCE
@@ -38,17 +51,21 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "h1_readonly.h"
 #include "util.h"
 #include "xfer.h"
 
 static const char *node;
 static char path[64];
 static int perms_changed;
+static char rofile[64];		/* part 7: root's 0444 file */
 
 static void restore_perms(void)
 {
 	if (perms_changed && (chown(path, 0, 0) || chmod(path, 0600)))
 		diag("could not restore %s to 0600 root:root", path);
+	if (rofile[0])
+		unlink(rofile);
 }
 
 /* In a tap_fork() child: RLIMIT_MEMLOCK, then uid/gid 1000. */
@@ -404,7 +421,161 @@ static void isolation(void)
 	close(pfd);
 }
 
-/* ---- 7. module unload ------------------------------------------------------ */
+/* ---- 7. read-only memory stays read-only ------------------------------------ */
+
+#define ROLEN	(16 * KiB)
+#define ROSEED	9200
+
+static void TAP_NORETURN readonly_user(void)
+{
+	const char *what = "read-only file";
+	struct userdma_import im;
+	struct ro_mem m;
+	uint32_t hr, hs;
+	uint8_t *src;
+	int f, dfd, ret;
+
+	alarm(120);	/* last resort: the parent restores the node */
+	become_user(MiB);
+	ro_map(&m, RO_FILE_SHARED, rofile, ROLEN, ROSEED);
+	f = node_open_or_bail(node);
+	if (udt_channel(f, "sw", -1, NULL, NULL))
+		bail("CHANNEL sw");
+	ret = udt_register(f, m.p, ROLEN, USERDMA_DIR_TO_DEVICE, &hr, NULL);
+	if (!ok(ret == 0, "%s: uid 1000 REGISTERs root's 0444 file, mapped MAP_SHARED PROT_READ, TO_DEVICE (%s)",
+		what, errname(ret)))
+		bail("cannot go on without the registration");
+	/* the write attempts' source holds the bytes already there */
+	src = map_anon(ROLEN);
+	memcpy(src, m.want, ROLEN);
+	if (udt_register(f, src, ROLEN, USERDMA_DIR_TO_DEVICE, &hs, NULL))
+		bail("REGISTER of the source buffer");
+	dfd = ro_export(f, hr, &m, what);
+	if (dfd >= 0) {
+		ro_no_cpu_write(dfd, &m, what);
+		ro_no_write_import(f, dfd, what);
+		memset(&im, 0, sizeof(im));
+		ret = udt_import(f, dfd, USERDMA_DIR_TO_DEVICE, &im);
+		if (ok(ret == 0, "%s: IMPORT of the dma-buf TO_DEVICE works (%s)",
+		       what, errname(ret))) {
+			ro_ok_submit_refused(f, hs, 0, im.handle, 0, ROLEN,
+					     "%s: transfer into the TO_DEVICE import",
+					     what);
+			udt_unregister(f, im.handle);
+		}
+		close(dfd);
+	}
+	ro_ok_submit_refused(f, hs, 0, hr, 0, ROLEN,
+			     "%s: transfer into the registration", what);
+	udt_unregister(f, hs);
+	udt_unregister(f, hr);
+	close(f);
+	munmap(src, ROLEN);
+	ro_ok_unchanged(&m, what);
+	ro_unmap(&m);
+	tap_child_exit();
+}
+
+static void readonly(void)
+{
+	struct ro_mem m;
+	pid_t pid;
+	int ret;
+
+	snprintf(rofile, sizeof(rofile), "/tmp/isolation.%d", (int)getpid());
+	ret = ro_root_file(rofile, ROLEN, ROSEED);
+	if (ret)
+		bail("creating %s: %s", rofile, errname(ret));
+	pid = tap_fork();
+	if (pid == 0)
+		readonly_user();
+	ok_child_status(tap_reap(pid), "read-only file");
+	ro_map(&m, RO_FILE_SHARED, rofile, ROLEN, ROSEED);
+	ro_ok_unchanged(&m, "read-only file, seen by root");
+	ro_unmap(&m);
+	unlink(rofile);
+	rofile[0] = 0;
+}
+
+/* ---- 8. imports are charged ----------------------------------------------------- */
+
+/* Up to 3 s for a dma-buf's deferred release to bring the counters back. */
+static void wait_unchanged(const struct snap *base)
+{
+	char why[256];
+	int ms;
+
+	for (ms = 0; ms < 3000; ms += 20) {
+		if (snap_check(node, base, 0, 0, 0, 0, why, sizeof(why)))
+			return;
+		sleep_ms(20);
+	}
+}
+
+static void charged_imports(void)
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		uint8_t *p = map_anon(64 * KiB);
+		struct userdma_import im, im2;
+		struct node_stats st;
+		struct snap s0, s1, s2;
+		int f, ret, r1, r2, dfd;
+		uint32_t h;
+
+		alarm(120);
+		become_user(128 * KiB);
+		f = node_open_or_bail(node);
+		snap_take(node, &s0);
+		ret = udt_register(f, p, 64 * KiB, USERDMA_DIR_BIDIRECTIONAL, &h,
+				   NULL);
+		ok(ret == 0, "uid 1000, ulimit -l 128: REGISTER 64 KiB (%s, VmPin %lld kB)",
+		   errname(ret), vmpin_kb());
+		if (ret)
+			bail("cannot go on without the registration");
+		ret = udt_export(f, h, 0, &dfd);
+		if (ret)
+			bail("EXPORT: %s", errname(ret));
+		snap_take(node, &s1);
+		memset(&im, 0, sizeof(im));
+		ret = udt_import(f, dfd, USERDMA_DIR_BIDIRECTIONAL, &im);
+		ok(ret == 0, "  IMPORT of its dma-buf fits (%s)", errname(ret));
+		if (node_stats(node, &st))
+			bail("no counters for %s", node);
+		ok(ret == 0 && vmpin_kb() == s1.vmpin + 64 &&
+		   st.imported == s1.st.imported + 1,
+		   "  the import is charged: VmPin %lld kB (64 + 64 expected), imported %lld (%lld before)",
+		   vmpin_kb(), st.imported, s1.st.imported);
+		snap_take(node, &s2);
+		memset(&im2, 0, sizeof(im2));
+		r1 = udt_import(f, dfd, USERDMA_DIR_BIDIRECTIONAL, &im2);
+		ok(r1 == -ENOMEM, "  a second IMPORT, 64 KiB over the limit -> ENOMEM (%s)",
+		   errname(r1));
+		ok_unchanged(node, &s2, "  counters (imported) and VmPin unchanged");
+		if (!r1)
+			udt_unregister(f, im2.handle);
+		r2 = udt_import(f, dfd, USERDMA_DIR_TO_DEVICE, &im2);
+		ok(r2 == -ENOMEM, "  nor TO_DEVICE: IMPORT -> ENOMEM (%s)",
+		   errname(r2));
+		ok_unchanged(node, &s2, "  counters (imported) and VmPin unchanged");
+		if (!r2)
+			udt_unregister(f, im2.handle);
+		if (!ret)
+			udt_unregister(f, im.handle);
+		close(dfd);
+		udt_unregister(f, h);
+		close(f);
+		wait_unchanged(&s0);
+		ok_unchanged(node, &s0, "  everything closed: counters and VmPin back where they were (VmPin %lld kB)",
+			     vmpin_kb());
+		munmap(p, 64 * KiB);
+		tap_child_exit();
+	}
+	ok_child_status(tap_reap(pid), "charged imports");
+}
+
+/* ---- 9. module unload ------------------------------------------------------ */
 
 static long long refcnt(void)
 {
@@ -503,6 +674,8 @@ int main(void)
 	permissions();
 	memlock();
 	isolation();
+	readonly();
+	charged_imports();
 	module_unload();
 
 	restore_perms();
