@@ -10,7 +10,9 @@
  *  3. mmap misuse: unknown handles, offsets and lengths past the buffer,
  *     PROT_EXEC, MAP_PRIVATE, a registration's handle, after release;
  *  4. lifetime: a mapping outlives the handle and the open file, survives
- *     fork and MADV_DONTNEED (cached), and memory goes with the last user;
+ *     fork and MADV_DONTNEED (cached: the same pages fault back in;
+ *     coherent: refused with EINVAL, the mapping keeping its bytes, where
+ *     a zapped one would get SIGBUS), and memory goes with the last user;
  *  5. the mapping of a cached buffer is real pages: REGISTER pins it and
  *     gets the same DMA addresses;
  *  6. an unprivileged process is held to its locked-memory limit.
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "h3_lifetime.h"
 #include "userdma.h"
 #include "util.h"
 
@@ -387,6 +390,20 @@ static void lifetime(uint32_t flags)
 		ok(ret == 0 && pattern_mismatch(p, 8 * PAGE, 6, 0) < 0,
 		   "%s: after MADV_DONTNEED the same pages fault back in (%s)",
 		   mode, errname(ret));
+	} else {
+		ssize_t bad1 = -1, bad2 = -1;
+		int sig;
+
+		ret = madvise(p, 16 * PAGE, MADV_DONTNEED) ? -errno : 0;
+		ok(ret == -EINVAL, "%s: MADV_DONTNEED -> EINVAL (%s)", mode,
+		   errname(ret));
+		sig = h3_pattern_guarded(p, 8 * PAGE, 6, 0, &bad1);
+		if (!sig)
+			sig = h3_pattern_guarded(p + 8 * PAGE, 8 * PAGE, 5,
+						 8 * PAGE, &bad2);
+		ok(!sig && bad1 < 0 && bad2 < 0,
+		   "%s: the mapping still holds its bytes after it (%s, mismatch at %zd/%zd)",
+		   mode, h3_signame(sig), bad1, bad2);
 	}
 	munmap(p, 16 * PAGE);
 	ok_unchanged(node, &base, "%s: after munmap counters and VmPin are back",
