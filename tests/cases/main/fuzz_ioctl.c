@@ -10,11 +10,30 @@
  * ENOENT, bad struct sizes and flags the documented errno (man 4 userdma),
  * and every byte a successful sw-engine transfer moved is compared.
  *
+ * Read-only memory: before the workers start, root creates a 0444 file of
+ * known bytes that every worker maps PROT_READ (MAP_SHARED and
+ * MAP_PRIVATE), next to an untouched PROT_READ anonymous mapping (the
+ * shared zero page).  Workers register ranges of them: TO_DEVICE must
+ * work, FROM_DEVICE and BIDIRECTIONAL are EFAULT; their exports must be
+ * O_RDONLY dma-bufs that refuse PROT_WRITE mappings and mprotect to
+ * write (EACCES) but map PROT_READ with the same bytes; imports of those
+ * for device writes are EACCES, TO_DEVICE imports work; the regions and
+ * their imports are checked transfer sources and refused destinations
+ * (EACCES).  Every few steps and after each of those operations a worker
+ * compares the file's mappings and the zero page (now and then a fresh
+ * anonymous page too) with what they must hold; at the end the file is
+ * read back with pread() and a new process reads a fresh page.
+ *
  * Workers: threads sharing one file (each using only its own handles, and
  * WAIT by cookie, never read(), so no one steals another's completion),
  * plus forked children with their own files, some SIGKILLed mid-sequence.
  * At the end everything is closed and the node's counters must be back at
  * baseline; the runner's oracles check pins and dmesg.
+ *
+ * CI volume: 10,000 iterations per worker, 3 threads plus 3 rounds of 3
+ * children (one SIGKILLed per round): at least 80,000 iterations per
+ * guest (a CI run boots about 15 main-lane guests: over a million), a few
+ * seconds on a TCG guest; the 15 s budget bounds the slower debug kernel.
  *
  * Env: USERDMA_FUZZ_SEED (replay), USERDMA_FUZZ_ITERS (per worker),
  * USERDMA_FUZZ_SECONDS (time-bounded soak instead of the CI budget),
@@ -38,6 +57,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,12 +93,26 @@ static const unsigned long op_req[] = {
 #define MAXMAP		8
 #define MAXLOG		40
 
+/*
+ * CI volume: 3 threads and 3 rounds of 3 children, one SIGKILLed per
+ * round, each CI_ITERS iterations: at least 8 full workers, 80,000
+ * iterations per guest, over a million in the ~15 main-lane guests of a
+ * run, in 3-5 s on a TCG guest.  The debug kernel (about 10 times slower)
+ * is bounded by the budget instead.
+ */
+#define CI_ITERS	10000
+#define CI_ROUNDS	3
+#define CI_SECONDS	15
+#define CI_MIN_ITERS	80000
+
 /* Shared by every worker, threads and children alike (MAP_SHARED). */
 struct stats {
 	uint64_t calls[NR_OPS];
 	uint64_t err[NR_ERR];		/* [0] = success */
 	uint64_t iters, bytes_verified, xfers_done, failures;
 	uint64_t children_killed, children_run;
+	uint64_t ro_regs, ro_exports, ro_imports, ro_bytes_verified;
+	uint64_t ro_checks, ro_damage;
 	uint32_t nlog;
 };
 
@@ -88,6 +122,20 @@ static uint64_t seed, iters_per_worker;
 static double deadline;
 static void *guard;		/* PROT_NONE: never mapped for anyone */
 static struct userdma_info info;
+
+/*
+ * Read-only memory every worker shares (set up by root before any worker
+ * starts): a 0444 file of RO_LEN known bytes mapped PROT_READ both
+ * MAP_SHARED and MAP_PRIVATE, an untouched PROT_READ anonymous mapping
+ * (registered only, never read by the checks before a worker pins it),
+ * and a PROT_READ anonymous page the checks read (the shared zero page).
+ */
+#define RO_LEN		(4 * PAGE)
+#define RO_SEED		0x0f11e5eedull
+static const uint8_t *ro_shared, *ro_private, *ro_anon, *zero_view;
+static uint8_t ro_want[RO_LEN];
+static char ro_path[64];
+static int ro_fd = -1;
 
 static void add(uint64_t *p, uint64_t n)
 {
@@ -109,6 +157,18 @@ struct obj {
 	int pending;		/* transfers in flight touching it */
 	int wpend;		/* of which writing it */
 	int aliased;		/* exported or imported: someone else's view */
+	int ro;			/* read-only memory (or an import of it) */
+	int tainted;		/* an import of it was synced: see do_sync() */
+	uint64_t id;		/* names it to its dma-bufs and their imports */
+	uint64_t origin;	/* K_IMPORT: id of the object exported, or 0 */
+};
+
+/* A dma-buf the worker holds, and what it was exported from. */
+struct dbuf {
+	int fd;
+	int ro;			/* of read-only memory */
+	uint64_t origin;	/* the exported object's id */
+	const uint8_t *va;	/* ro: the bytes it holds */
 };
 
 struct pend {
@@ -117,6 +177,8 @@ struct pend {
 	uint32_t dst_h;
 	uint64_t doff, len;
 	uint8_t *want;		/* expected bytes, or NULL: not checked */
+	uint8_t *before;	/* the destination's bytes at submit */
+	int ro_src;		/* the source is read-only memory */
 };
 
 struct ctx {
@@ -131,13 +193,14 @@ struct ctx {
 	int nfreed;
 	struct pend p[MAXP];
 	int np;
-	int db[MAXDB];
+	struct dbuf db[MAXDB];
 	int ndb;
 	struct { void *p; size_t len; } maps[MAXMAP];	/* outliving handles */
 	int nmaps;
 	uint64_t last_cookie;
 	int efd;
 	uint64_t step;
+	uint64_t next_id;
 };
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -182,6 +245,53 @@ static int expect(struct ctx *c, enum op op, int ret, int want, int alt,
 	fail(c, "%s %s: got %s, want %s%s%s", op_name[op], what, errname(ret),
 	     errname(want), alt != 1 ? " or " : "", alt != 1 ? errname(alt) : "");
 	return 0;
+}
+
+/*
+ * The read-only file and the zero page must never change, whatever the
+ * module let a worker do.  Level 0 (every few steps, ~35 us on a TCG
+ * guest): the file's MAP_SHARED view and the zero page; 1: the
+ * MAP_PRIVATE view too; 2: and a fresh anonymous page (an mmap/munmap:
+ * milliseconds in a threaded process under TCG, so rarely).  A change is
+ * reported loudly: the zero page cannot be repaired from user space, and
+ * later programs in this guest may fail because of it.
+ */
+static void ro_check(struct ctx *c, int level)
+{
+	const uint8_t *z;
+	ssize_t off;
+
+	add(&st->ro_checks, 1);
+	off = mem_mismatch(ro_shared, ro_want, RO_LEN);
+	if (off >= 0) {
+		add(&st->ro_damage, 1);
+		fail(c, "READ-ONLY FILE CHANGED: byte %zd of the MAP_SHARED view is %#x, not %#x",
+		     off, ro_shared[off], ro_want[off]);
+	}
+	off = level ? mem_mismatch(ro_private, ro_want, RO_LEN) : -1;
+	if (off >= 0) {
+		add(&st->ro_damage, 1);
+		fail(c, "READ-ONLY FILE CHANGED: byte %zd of the MAP_PRIVATE view is %#x, not %#x",
+		     off, ro_private[off], ro_want[off]);
+	}
+	off = byte_mismatch(zero_view, PAGE, 0);
+	if (off >= 0) {
+		add(&st->ro_damage, 1);
+		fail(c, "THE ZERO PAGE CHANGED: byte %zd is %#x (the guest is damaged)",
+		     off, zero_view[off]);
+	}
+	if (level < 2)
+		return;
+	z = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (z == MAP_FAILED)
+		return;
+	off = byte_mismatch(z, PAGE, 0);
+	if (off >= 0) {
+		add(&st->ro_damage, 1);
+		fail(c, "A FRESH ANONYMOUS PAGE IS NOT ZERO: byte %zd is %#x (the zero page is damaged)",
+		     off, z[off]);
+	}
+	munmap((void *)z, PAGE);
 }
 
 /* ---- randomness ---------------------------------------------------------- */
@@ -418,6 +528,7 @@ static void reg_good(struct ctx *c, int second)
 		fail(c, "REGISTER: handle 0");
 	o = second ? &c->o2[c->no2++] : &c->o[c->no++];
 	memset(o, 0, sizeof(*o));
+	o->id = ++c->next_id;
 	o->h = r.handle;
 	o->kind = K_REG;
 	o->map = m;
@@ -482,6 +593,66 @@ static void reg_bad(struct ctx *c)
 		munmap(ro, 2 * PAGE);
 }
 
+/*
+ * A range of the shared read-only memory: TO_DEVICE pins it read-only and
+ * must work; a device-write direction must be refused (EFAULT) and, if the
+ * module took it anyway, is let go of at once (nothing may write there).
+ * Half the ranges are whole pages, so that they can be exported.
+ */
+static void reg_ro(struct ctx *c)
+{
+	struct userdma_register r = { .size = sizeof(r) };
+	static const char *const src_name[] = {
+		"read-only file, MAP_SHARED", "read-only file, MAP_PRIVATE",
+		"untouched PROT_READ anonymous memory",
+	};
+	int k = rb(c, 3), want, ret;
+	const uint8_t *base = k == 0 ? ro_shared : k == 1 ? ro_private : ro_anon;
+	uint64_t off, len;
+	char what[96];
+	struct obj *o;
+
+	if (c->no >= MAXO)
+		return;
+	if (pct(c, 50)) {
+		len = PAGE * (1 + rb(c, RO_LEN / PAGE));
+		off = PAGE * rb(c, (RO_LEN - len) / PAGE + 1);
+	} else {
+		off = rb(c, RO_LEN);
+		len = 1 + rb(c, RO_LEN - off);
+	}
+	r.addr = (uintptr_t)(base + off);
+	r.length = len;
+	r.direction = pct(c, 60) ? USERDMA_DIR_TO_DEVICE :
+		      pct(c, 50) ? USERDMA_DIR_FROM_DEVICE : USERDMA_DIR_BIDIRECTIONAL;
+	want = r.direction == USERDMA_DIR_TO_DEVICE ? 0 : -EFAULT;
+	snprintf(what, sizeof(what), "%s, %s", src_name[k], dirname_udma(r.direction));
+	ret = udt_ioctl(c->fd, USERDMA_IOC_REGISTER, &r);
+	count(OP_REGISTER, ret);
+	expect(c, OP_REGISTER, ret, want, 1, what);
+	if (ret == 0 && want) {
+		ret = udt_unregister(c->fd, r.handle);
+		count(OP_UNREGISTER, ret);
+		ret = -EFAULT;
+	}
+	if (ret == 0) {
+		add(&st->ro_regs, 1);
+		o = &c->o[c->no++];
+		memset(o, 0, sizeof(*o));
+		o->id = ++c->next_id;
+		o->h = r.handle;
+		o->kind = K_REG;
+		o->ro = 1;
+		o->va = (uint8_t *)base + off;	/* read, never written */
+		o->addr = r.addr;
+		o->len = len;
+		o->dir = r.direction;
+		o->nseg = r.nr_segments;
+		note_new_handle(c, r.handle);
+	}
+	ro_check(c, 1);
+}
+
 static void do_unregister(struct ctx *c)
 {
 	struct userdma_unregister u = { .size = sizeof(u) };
@@ -529,10 +700,9 @@ static void do_segments(struct ctx *c)
 		o = &c->o[i];
 		s.handle = o->h;
 		s.first = pct(c, 70) ? 0 : rb(c, o->nseg + 2);
+		/* first == total is the end of the list: OK, count 0 */
 		if (s.first > o->nseg)
 			want = -ERANGE;
-		else if (s.first == o->nseg)
-			alt = -ERANGE, want = 0;
 		if (!want && s.count && s.first < o->nseg && pct(c, 10)) {
 			s.segs = pct(c, 50) ? (uintptr_t)guard : 0xffff888000000000ull;
 			want = -EFAULT;
@@ -564,6 +734,26 @@ static void do_segments(struct ctx *c)
 		     sum, o->len);
 }
 
+/*
+ * An import's own mapping of an exported object is a second device view of
+ * the same memory, with its own bounce image under swiotlb.  Importing
+ * (and releasing an import nobody synced) leaves the CPU owning it all, so
+ * it never copies that image back: transfers into the exported object stay
+ * checked.  A SYNC of the import is different: SYNC_FOR_CPU copies its
+ * image over the object's memory now, SYNC_FOR_DEVICE hands the range to
+ * the device so that its release copies the image back later.  Either may
+ * legitimately overwrite what a transfer put into the object, so from then
+ * on (for as long as the object lives) its destinations are not checked.
+ */
+static void taint_origin(struct ctx *c, const struct obj *imp)
+{
+	int i;
+
+	for (i = 0; imp->origin && i < c->no; i++)
+		if (c->o[i].id == imp->origin)
+			c->o[i].tainted = 1;
+}
+
 static void do_sync(struct ctx *c)
 {
 	struct userdma_sync s = { .size = sizeof(s) };
@@ -581,6 +771,8 @@ static void do_sync(struct ctx *c)
 		/* syncing what a transfer is writing races it: not here */
 		if (o->pending)
 			return;
+		if (o->kind == K_IMPORT)
+			taint_origin(c, o);
 		s.handle = o->h;
 		s.offset = rb(c, o->len);
 		s.length = 1 + rb(c, o->len - s.offset);
@@ -656,14 +848,17 @@ static void finish(struct ctx *c, int k, const struct userdma_completion *cp)
 	if (cp->status != USERDMA_XFER_DONE || cp->bytes != p->len)
 		fail(c, "completion of cookie %" PRIu64 ": %s, %" PRIu64 " of %" PRIu64 " bytes",
 		     p->cookie, xfer_status_name(cp->status), (uint64_t)cp->bytes, p->len);
-	else if (p->want && d && d->h == p->dst_h && d->va) {
+	else if (p->want && d && d->h == p->dst_h && d->va && !d->tainted) {
 		off = mem_mismatch(d->va + p->doff, p->want, p->len);
 		if (off >= 0)
 			fail(c, "transfer cookie %" PRIu64 " (%" PRIu64 " bytes to handle %u+%" PRIu64
-			     ", kind %d dir %u%s): byte %zd differs", p->cookie, p->len, p->dst_h,
-			     p->doff, d->kind, d->dir, d->aliased ? ", exported since" : "", off);
+			     ", kind %d dir %u%s, source %s): byte %zd differs%s", p->cookie, p->len,
+			     p->dst_h, p->doff, d->kind, d->dir, d->aliased ? ", exported" : "",
+			     p->ro_src ? "read-only memory" : "writable", off,
+			     p->before && mem_mismatch(d->va + p->doff, p->before, p->len) < 0 ?
+			     " (all hold the bytes from before the transfer: a stale image copied back?)" : "");
 		else
-			add(&st->bytes_verified, p->len);
+			add(p->ro_src ? &st->ro_bytes_verified : &st->bytes_verified, p->len);
 	}
 	add(&st->xfers_done, 1);
 	if (p->src >= 0)
@@ -673,6 +868,7 @@ static void finish(struct ctx *c, int k, const struct userdma_completion *cp)
 		c->o[p->dst].wpend--;
 	}
 	free(p->want);
+	free(p->before);
 	c->p[k] = c->p[--c->np];
 }
 
@@ -707,6 +903,22 @@ static int usable_src(struct obj *o)
 static int usable_dst(struct obj *o)
 {
 	return (o->dir & USERDMA_DIR_FROM_DEVICE) && !o->pending && o->kind != K_IMPORT;
+}
+
+/* One of the objects in read-only memory (registered or imported), or -1. */
+static int pick_ro(struct ctx *c)
+{
+	int i, n = 0, k;
+
+	for (i = 0; i < c->no; i++)
+		n += c->o[i].ro;
+	if (!n)
+		return -1;
+	k = rb(c, n);
+	for (i = 0; i < c->no; i++)
+		if (c->o[i].ro && !k--)
+			return i;
+	return -1;
 }
 
 static void do_submit(struct ctx *c)
@@ -771,7 +983,7 @@ static void do_submit(struct ctx *c)
 		 * range, direction), then the destination: each bad entry
 		 * is bad in one way that decides the errno.
 		 */
-		switch (si < 0 ? 0 : rb(c, 5)) {
+		switch (si < 0 ? 0 : rb(c, 6)) {
 		case 0:
 			b->src_handle = unknown_handle(c, &dummy);
 			want = -ENOENT; what = "unknown source handle"; break;
@@ -786,6 +998,15 @@ static void do_submit(struct ctx *c)
 		case 3:
 			if (c->o[si].dir == USERDMA_DIR_FROM_DEVICE) {
 				want = -EACCES; what = "source the device may only write";
+				break;
+			}
+			/* fall through */
+		case 4:
+			/* a good source, the destination read-only memory */
+			di = pick_ro(c);
+			if (di >= 0 && di != si && usable_src(&c->o[si])) {
+				b->dst_handle = c->o[di].h;
+				want = -EACCES; what = "destination in read-only memory";
 				break;
 			}
 			/* fall through */
@@ -856,12 +1077,34 @@ static void do_submit(struct ctx *c)
 		so->pending++;
 		d->pending++;
 		d->wpend++;
-		/* the source's bytes as they are now: it cannot change
-		 * under the transfer (nothing writes it while pending) */
-		if (so->va && d->va && !so->aliased && !d->aliased) {
+		p->ro_src = so->ro;
+		/*
+		 * The source's bytes as they are now: the engine reads them
+		 * as SUBMIT synced them for the device, and nothing writes
+		 * the source while it is pending (not a destination, and
+		 * this worker alone touches its objects), so an alias of
+		 * it (an export, an import) changes nothing here.
+		 *
+		 * The destination is checked even when it has been exported
+		 * or imported, before or while the transfer is in flight:
+		 * the transfer owns its range from submit to completion,
+		 * and no other view of the memory (an import's mapping with
+		 * its own bounce image) copies anything back over it unless
+		 * the device owns that view's range, which only a SYNC of
+		 * the import gives it (imports are never destinations here):
+		 * such an object is tainted (do_sync) and checked no more.
+		 * The module before the ownership rule copied an import's
+		 * stale image back at its release and fails here under
+		 * swiotlb: the fix this checks.  Imports of writable memory
+		 * have no CPU view (va NULL) and are never checked sources.
+		 */
+		if (so->va && d->va) {
 			p->want = malloc(p->len);
+			p->before = malloc(p->len);
 			if (p->want)
 				memcpy(p->want, so->va + x[i].src, p->len);
+			if (p->before)
+				memcpy(p->before, d->va + x[i].dst, p->len);
 		}
 	}
 }
@@ -996,6 +1239,7 @@ static void do_alloc(struct ctx *c)
 		fail(c, "ALLOC: handle %u length %" PRIu64, a.handle, (uint64_t)a.length);
 	o = &c->o[c->no++];
 	memset(o, 0, sizeof(*o));
+	o->id = ++c->next_id;
 	o->h = a.handle;
 	o->kind = K_ALLOC;
 	o->len = a.length;
@@ -1071,6 +1315,46 @@ static void do_mmap(struct ctx *c)
 	keep_map(c, m, len);
 }
 
+/*
+ * The dma-buf of a read-only region: opened O_RDONLY, no writable shared
+ * mapping (EACCES), a PROT_READ one shows the region's bytes and cannot
+ * be made writable (mprotect: EACCES).  A mapping that should not exist
+ * is unmapped at once, never written.
+ */
+static void ro_export_checks(struct ctx *c, const struct obj *o, int dfd)
+{
+	int fl = fcntl(dfd, F_GETFL), ret;
+	uint8_t *m;
+
+	add(&st->ro_exports, 1);
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY)
+		fail(c, "EXPORT of read-only handle %u: dma-buf access mode %s, want O_RDONLY",
+		     o->h, fl < 0 ? errname(errno) : (fl & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_WRONLY");
+	m = mmap(NULL, o->len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
+	ret = m == MAP_FAILED ? -errno : 0;
+	count(OP_MMAP, ret);
+	expect(c, OP_MMAP, ret, -EACCES, 1, "PROT_WRITE of a read-only region's dma-buf");
+	if (m != MAP_FAILED)
+		munmap(m, o->len);
+	if (pct(c, 50)) {
+		m = mmap(NULL, o->len, PROT_READ, MAP_SHARED, dfd, 0);
+		ret = m == MAP_FAILED ? -errno : 0;
+		count(OP_MMAP, ret);
+		if (expect(c, OP_MMAP, ret, 0, 1, "PROT_READ of a read-only region's dma-buf") &&
+		    m != MAP_FAILED) {
+			if (mem_mismatch(m, o->va, o->len) >= 0)
+				fail(c, "the PROT_READ mapping of read-only handle %u's dma-buf "
+				     "shows other bytes than the region", o->h);
+			ret = mprotect(m, o->len, PROT_READ | PROT_WRITE) ? -errno : 0;
+			expect(c, OP_MMAP, ret, -EACCES, 1,
+			       "mprotect(PROT_WRITE) of a read-only dma-buf's mapping");
+		}
+		if (m != MAP_FAILED)
+			munmap(m, o->len);
+	}
+	ro_check(c, 1);
+}
+
 static void do_export(struct ctx *c)
 {
 	struct userdma_export e = { .size = sizeof(e) };
@@ -1104,11 +1388,16 @@ static void do_export(struct ctx *c)
 		return;
 	if (o)
 		o->aliased = 1;
+	if (o && o->ro)
+		ro_export_checks(c, o, e.fd);
 	if (c->ndb == MAXDB || e.fd < 0) {
 		close(e.fd);
 		return;
 	}
-	c->db[c->ndb++] = e.fd;
+	c->db[c->ndb].fd = e.fd;
+	c->db[c->ndb].ro = o && o->ro;
+	c->db[c->ndb].origin = o ? o->id : 0;
+	c->db[c->ndb++].va = o && o->ro ? o->va : NULL;
 }
 
 static void do_import(struct ctx *c)
@@ -1117,11 +1406,12 @@ static void do_import(struct ctx *c)
 	int second = c->fd2 >= 0 && pct(c, 40), fd = second ? c->fd2 : c->fd;
 	int want = 0, alt = -ENOMEM, sized, ret, tmp;
 	const char *what = "exported dma-buf";
+	struct dbuf *db = NULL;
 	struct obj *o;
 
 	if (c->ndb && pct(c, 20)) {
 		tmp = rb(c, c->ndb);
-		close(c->db[tmp]);
+		close(c->db[tmp].fd);
 		c->db[tmp] = c->db[--c->ndb];
 		return;
 	}
@@ -1129,13 +1419,19 @@ static void do_import(struct ctx *c)
 		return;
 	im.direction = rand_dir(c);
 	if (c->ndb && pct(c, 75)) {
-		im.fd = c->db[rb(c, c->ndb)];
+		db = &c->db[rb(c, c->ndb)];
+		im.fd = db->fd;
 		if (pct(c, 10)) {
 			im.direction = bad_dir(c);
 			want = -EINVAL; alt = 1; what = "bad direction";
 		} else if (pct(c, 8)) {
 			im.flags = 1u << rb(c, 32);
 			want = -EINVAL; alt = 1; what = "flags";
+		} else if (db->ro && im.direction != USERDMA_DIR_TO_DEVICE) {
+			want = -EACCES; alt = 1;
+			what = "read-only region's dma-buf for device writes";
+		} else if (db->ro) {
+			what = "read-only region's dma-buf, TO_DEVICE";
 		}
 	} else if (pct(c, 50) || c->shared) {
 		im.fd = c->fd;
@@ -1148,16 +1444,33 @@ static void do_import(struct ctx *c)
 	}
 	ret = call_sized(c, fd, OP_IMPORT, &im, sizeof(im), &want, &sized);
 	expect(c, OP_IMPORT, ret, want, sized ? 1 : alt, sized ? "odd struct size" : what);
+	if (db && db->ro && !sized) {
+		add(&st->ro_imports, 1);
+		if (ret == 0 && want) {
+			/* the device could write read-only memory: let go at once */
+			ret = udt_unregister(fd, im.handle);
+			count(OP_UNREGISTER, ret);
+			ret = -EACCES;
+		}
+		ro_check(c, 1);
+	}
 	if (ret)
 		return;
 	o = second ? &c->o2[c->no2++] : &c->o[c->no++];
 	memset(o, 0, sizeof(*o));
+	o->id = ++c->next_id;
 	o->h = im.handle;
 	o->kind = K_IMPORT;
 	o->len = im.length;
 	o->dir = im.direction;
 	o->nseg = im.nr_segments;
 	o->aliased = 1;
+	if (db) {
+		o->origin = db->origin;
+		/* read-only bytes never change: a checked source */
+		o->ro = db->ro;
+		o->va = db->ro ? (uint8_t *)db->va : NULL;
+	}
 	if (!second)
 		note_new_handle(c, im.handle);
 }
@@ -1205,8 +1518,10 @@ static void close_all(struct ctx *c, int reopen)
 	if (c->fd >= 0)
 		close(c->fd);
 	/* closing cancels transfers and releases every handle */
-	for (i = 0; i < c->np; i++)
+	for (i = 0; i < c->np; i++) {
 		free(c->p[i].want);
+		free(c->p[i].before);
+	}
 	c->np = 0;
 	while (c->no)
 		drop_obj(c, c->no - 1, 0);
@@ -1234,6 +1549,7 @@ static void drain(struct ctx *c)
 			fail(c, "WAIT for outstanding cookie %" PRIu64 " at the end: %s",
 			     c->p[0].cookie, errname(ret));
 			free(c->p[0].want);
+			free(c->p[0].before);
 			c->p[0] = c->p[--c->np];
 			continue;
 		}
@@ -1260,7 +1576,7 @@ static void teardown(struct ctx *c)
 			munmap(o->map, o->maplen);
 	}
 	for (i = 0; i < c->ndb; i++)
-		close(c->db[i]);
+		close(c->db[i].fd);
 	for (i = 0; i < c->nmaps; i++)
 		munmap(c->maps[i].p, c->maps[i].len);
 	c->ndb = c->nmaps = 0;
@@ -1278,7 +1594,8 @@ static void one_step(struct ctx *c)
 
 	c->step++;
 	if (r < 4) do_info(c);
-	else if (r < 18) reg_good(c, 0);
+	else if (r < 15) reg_good(c, 0);
+	else if (r < 18) reg_ro(c);
 	else if (r < 24) reg_bad(c);
 	else if (r < 32) do_unregister(c);
 	else if (r < 37) do_segments(c);
@@ -1320,9 +1637,12 @@ static void run_worker(struct ctx *c)
 			break;
 		one_step(c);
 		add(&st->iters, 1);
+		if ((i & 3) == 3)
+			ro_check(c, (i & 1023) == 1023 ? 2 : (i & 15) == 15);
 	}
 	if (c->fd >= 0)
 		teardown(c);
+	ro_check(c, 2);
 }
 
 static void ctx_init(struct ctx *c, int id, int fd, int shared)
@@ -1392,6 +1712,88 @@ static void child_main(int id)
 	_exit(0);
 }
 
+/* Root's 0444 file and the read-only mappings every worker inherits. */
+static void ro_setup(void)
+{
+	void *m[4];
+	int f, i;
+
+	pattern_fill(ro_want, RO_LEN, RO_SEED, 0);
+	/* the runner's per-program directory, or /tmp when run by hand */
+	snprintf(ro_path, sizeof(ro_path), "fuzz-ro-%d", (int)getpid());
+	f = open(ro_path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	if (f < 0) {
+		snprintf(ro_path, sizeof(ro_path), "/tmp/fuzz-ro-%d", (int)getpid());
+		f = open(ro_path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	}
+	if (f < 0 || write_full(f, ro_want, RO_LEN) || fchmod(f, 0444))
+		bail("read-only file %s: %s", ro_path, strerror(errno));
+	close(f);
+	ro_fd = open(ro_path, O_RDONLY | O_CLOEXEC);
+	if (ro_fd < 0)
+		bail("open %s read-only: %s", ro_path, strerror(errno));
+	m[0] = mmap(NULL, RO_LEN, PROT_READ, MAP_SHARED, ro_fd, 0);
+	m[1] = mmap(NULL, RO_LEN, PROT_READ, MAP_PRIVATE, ro_fd, 0);
+	m[2] = mmap(NULL, RO_LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m[3] = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (i = 0; i < 4; i++)
+		if (m[i] == MAP_FAILED)
+			bail("read-only mapping %d: %s", i, strerror(errno));
+	ro_shared = m[0];
+	ro_private = m[1];
+	ro_anon = m[2];
+	zero_view = m[3];
+	diag("read-only memory: %s (root, 0444, %llu bytes) mapped PROT_READ MAP_SHARED and "
+	     "MAP_PRIVATE, %llu bytes of untouched PROT_READ anonymous memory, the zero page",
+	     ro_path, (unsigned long long)RO_LEN, (unsigned long long)RO_LEN);
+}
+
+/* A fresh anonymous page in a new process: 0 if it reads as zeros. */
+static int fresh_zero_elsewhere(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		const uint8_t *z = mmap(NULL, PAGE, PROT_READ,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		_exit(z == MAP_FAILED ? 2 : byte_mismatch(z, PAGE, 0) >= 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* After every worker: the file's bytes (pread too), the zero page; remove the file. */
+static void ro_finish(void)
+{
+	static uint8_t back[RO_LEN];
+	ssize_t n = pread(ro_fd, back, RO_LEN, 0);
+	int ret;
+
+	ok(n == RO_LEN && mem_mismatch(back, ro_want, RO_LEN) < 0 &&
+	   mem_mismatch(ro_shared, ro_want, RO_LEN) < 0 &&
+	   mem_mismatch(ro_private, ro_want, RO_LEN) < 0,
+	   "the read-only file's bytes are unchanged (pread and both mappings)");
+	ret = fresh_zero_elsewhere();
+	ok(byte_mismatch(ro_anon, RO_LEN, 0) < 0 && byte_mismatch(zero_view, PAGE, 0) < 0 &&
+	   ret == 0,
+	   "the PROT_READ anonymous mappings and a fresh page in a new process read as zeros (%d)",
+	   ret);
+	ok(st->ro_damage == 0,
+	   "no check of %" PRIu64 " saw read-only memory or the zero page changed "
+	   "(%" PRIu64 " read-only registrations, %" PRIu64 " exports, %" PRIu64 " imports, "
+	   "%" PRIu64 " bytes transferred from them verified)",
+	   st->ro_checks, st->ro_regs, st->ro_exports, st->ro_imports, st->ro_bytes_verified);
+	munmap((void *)ro_shared, RO_LEN);
+	munmap((void *)ro_private, RO_LEN);
+	munmap((void *)ro_anon, RO_LEN);
+	munmap((void *)zero_view, PAGE);
+	close(ro_fd);
+	unlink(ro_path);
+}
+
 static void print_figures(double secs)
 {
 	char line[1024];
@@ -1436,6 +1838,7 @@ int main(void)
 	if (node_stats(node, &base))
 		bail("no counters for %s", node);
 	snap_take(node, &start);
+	ro_setup();
 
 	seed = env_ll("USERDMA_FUZZ_SEED", 0);
 	if (!seed) {
@@ -1451,9 +1854,9 @@ int main(void)
 	}
 	soak = env_ll("USERDMA_FUZZ_SECONDS", 0);
 	soaking = soak > 0;
-	iters_per_worker = env_ll("USERDMA_FUZZ_ITERS", soak ? ~0ull >> 1 : 6000);
-	/* CI: stay well inside a minute even on a slow TCG guest */
-	budget = soak ? soak : 20;
+	iters_per_worker = env_ll("USERDMA_FUZZ_ITERS", soak ? ~0ull >> 1 : CI_ITERS);
+	/* CI: a few seconds on a TCG guest; the budget bounds the debug kernel */
+	budget = soak ? soak : CI_SECONDS;
 	if (soak && !getenv("USERDMA_FUZZ_ITERS"))
 		diag("seed %" PRIu64 " (USERDMA_FUZZ_SEED=%" PRIu64 " to replay), soak of %.0f s: "
 		     "%d threads on one file until the end, rounds of %d children",
@@ -1471,6 +1874,7 @@ int main(void)
 		print_figures(now_s() - t0);
 		ok(st->failures == 0, "replay: %" PRIu64 " semantic failures in %" PRIu64
 		   " iterations (seed %" PRIu64 ")", st->failures, st->iters, seed);
+		ro_finish();
 		ok_unchanged(node, &start, "at the end: counters and VmPin at baseline");
 		return done_testing();
 	}
@@ -1484,7 +1888,7 @@ int main(void)
 		if (pthread_create(&th[i], NULL, thread_main, (void *)(intptr_t)(100 + i)))
 			bail("pthread_create");
 
-	/* rounds of children until the budget (CI: two rounds) is spent */
+	/* rounds of children until the budget (CI: CI_ROUNDS rounds) is spent */
 	do {
 		for (i = 0; i < NR_CHILDREN; i++) {
 			fflush(stdout);
@@ -1511,7 +1915,7 @@ int main(void)
 				ok(0, "child %d ended with status %#x", round * NR_CHILDREN + i, status);
 		}
 		round++;
-	} while (now_s() < deadline && (soak || round < 2));
+	} while (now_s() < deadline && (soak || round < CI_ROUNDS));
 
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(th[i], NULL);
@@ -1524,6 +1928,10 @@ int main(void)
 	print_figures(now_s() - t0);
 	ok(st->failures == 0, "%" PRIu64 " semantic failures in %" PRIu64
 	   " iterations (seed %" PRIu64 ")", st->failures, st->iters, seed);
+	if (!soak && !getenv("USERDMA_FUZZ_ITERS") && st->iters < CI_MIN_ITERS)
+		diag("fewer than %d iterations: the %.0f s budget ran out first (a slow kernel)",
+		     CI_MIN_ITERS, budget);
+	ro_finish();
 	memset(&last, 0, sizeof(last));
 	ret = wait_node_stats(node, &base, 5000, &last);
 	node_stats(node, &last);
