@@ -88,8 +88,6 @@ int udma_handle_publish(struct userdma_file *uf, u32 handle,
 		xa_release(&uf->regions, handle);
 		return ret;
 	}
-	/* before it is visible: an UNREGISTER racing us must find it there */
-	udma_overlaps_add(&uf->overlaps, r);
 	xa_store(&uf->regions, handle, r, GFP_KERNEL);
 	return 0;
 }

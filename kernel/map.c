@@ -200,17 +200,12 @@ err_free_table:
 /*
  * Who owns which bytes matters only where the device may write and its
  * image of the memory is not the CPU's (bounce buffers, caches it does not
- * snoop), and only for a node's user, who hands ranges over with SYNC.  A
- * registration starts as the device's; a buffer the driver allocated, or
- * an import, starts as the CPU's, which fills it first.
+ * snoop), and only for a node's user, who hands ranges over with SYNC.
  */
 void udma_track_init(struct userdma_region *r)
 {
 	r->track = r->from_node && r->dir != DMA_TO_DEVICE && r->nr_segs &&
 		   dma_need_sync(r->dev, r->segs[0].addr);
-	/* registering hands the memory to the device, as mapping it does */
-	if (r->track && r->kind == UDMA_USER)
-		udma_own_device(r->ownp, 0, r->length);
 }
 
 /*

@@ -186,7 +186,6 @@ static int udma_open(struct inode *inode, struct file *file)
 	xa_init_flags(&uf->regions, XA_FLAGS_ALLOC1);
 	mutex_init(&uf->xfer_lock);
 	init_waitqueue_head(&uf->wq);
-	udma_overlaps_init(&uf->overlaps);
 
 	/* the first open lets the device master the bus again */
 	ret = udma_devref_enter(&node->ref);

@@ -51,7 +51,6 @@ struct userdma_file {
 	struct list_head link;		/* in node->files */
 	struct mutex xfer_lock;		/* binding the channel */
 	struct udma_xfer_ctx *xfer;	/* set once, freed with the file */
-	struct udma_overlaps overlaps;	/* registrations of the same pages */
 	/* completions and the device's departure; poll() waits here */
 	wait_queue_head_t wq;
 };

@@ -281,7 +281,6 @@ void udma_handle_put(struct userdma_region *r)
 {
 	struct dma_buf *dmabuf;
 
-	udma_overlaps_del(r);
 	mutex_lock(&r->lock);
 	dmabuf = r->dmabuf;
 	r->dmabuf = NULL;

@@ -24,7 +24,6 @@
 
 #include "devref.h"
 #include "fault.h"
-#include "overlap.h"
 #include "own.h"
 
 struct dma_buf;
@@ -109,8 +108,6 @@ struct userdma_region {
 	struct udma_own own;
 	/* own, or the exporter's record when importing our own dma-buf */
 	struct udma_own *ownp;
-	/* registrations: among the file's others of the same pages */
-	struct udma_span span;
 
 	pid_t owner;
 	/* transfers using the region: it cannot be unregistered meanwhile */

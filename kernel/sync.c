@@ -155,10 +155,8 @@ int udma_sync_user(struct userdma_region *r, u64 offset, u64 length,
 	if (!for_cpu && hand_over && r->track)
 		udma_own_device(r->ownp, offset, length);
 	ret = udma_sync_range(r, offset, length, for_cpu, true);
-	if (for_cpu && !ret && r->track) {
+	if (for_cpu && !ret && r->track)
 		udma_own_cpu(r->ownp, offset, length);
-		udma_overlaps_cpu(r, offset, length);
-	}
 out:
 	up_read(&r->map_sem);
 	return ret;
