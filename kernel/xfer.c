@@ -57,7 +57,8 @@ struct udma_xfer {
 
 struct udma_xfer_ctx {
 	struct userdma_file *uf;	/* its wq is where completions are waited */
-	struct dma_chan *chan;
+	struct dma_chan *chan;		/* only under submit_lock once stopped */
+	u32 max_piece;			/* the engine's longest descriptor */
 	struct eventfd_ctx *eventfd;
 	struct mutex submit_lock;	/* engine submission, watchdog and stop */
 	bool stopped;
@@ -375,6 +376,7 @@ static struct udma_xfer_ctx *udma_xfer_ctx_create(struct userdma_file *uf,
 		goto err_eventfd;
 	}
 
+	ctx->max_piece = dma_get_max_seg_size(ctx->chan->device->dev);
 	mutex_init(&ctx->submit_lock);
 	mutex_init(&ctx->post_lock);
 	ctx->post_inline = udma_is_sw_engine(ctx->chan->device);
@@ -542,7 +544,7 @@ static struct udma_xfer *udma_xfer_prepare(struct userdma_file *uf,
 					   struct udma_xfer_ctx *ctx,
 					   const struct userdma_xfer *req)
 {
-	u32 max_piece = dma_get_max_seg_size(ctx->chan->device->dev);
+	u32 max_piece = ctx->max_piece;
 	u64 limit = READ_ONCE(udma_max_xfer_pieces);
 	struct userdma_region *src, *dst;
 	struct udma_cursor s, d;

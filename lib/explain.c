@@ -325,7 +325,15 @@ int udl_explain_submit(const struct userdma *u, int err, const char *op,
 		if (!x->length)
 			return udl_fail(err, op, "transfer %u: length 0 is not allowed",
 					index);
+		if (x->src_handle && x->src_handle == x->dst_handle &&
+		    x->src < x->dst + x->length && x->dst < x->src + x->length)
+			return udl_fail(err, op, "transfer %u: the source [%" PRIu64 ", +%" PRIu64 ") and the destination [%" PRIu64 ", +%" PRIu64 ") overlap within handle %u (an engine copies in pieces, in no promised order)",
+					index, (uint64_t)x->src, (uint64_t)x->length,
+					(uint64_t)x->dst, (uint64_t)x->length, h);
 		break;
+	case E2BIG:
+		return udl_fail(err, op, "transfer %u: it needs more engine descriptors than the module's max_xfer_pieces allows (one per stretch where both sides' segments run on): split it",
+				index);
 	case EPERM:
 		if (end == UDL_END_UNKNOWN)
 			end = x->src_handle ? UDL_END_DST : UDL_END_SRC;
@@ -354,9 +362,9 @@ int udl_explain_submit(const struct userdma *u, int err, const char *op,
 				index, x->src_handle, x->dst_handle);
 	case EAGAIN:
 		if (max_inflight)
-			return udl_fail(err, op, "transfer %u: this open file already has %u transfers outstanding (in flight or completed but not read), the most allowed (max_inflight): collect completions first",
+			return udl_fail(err, op, "transfer %u: this open file already has %u transfers outstanding (in flight or completed but not read), the most allowed (max_inflight), or as many engine descriptors as max_xfer_pieces allows: collect completions first",
 					index, max_inflight);
-		return udl_fail(err, op, "transfer %u: this open file already has the most transfers outstanding (in flight or completed but not read): collect completions first",
+		return udl_fail(err, op, "transfer %u: this open file already has the most transfers, or engine descriptors (max_xfer_pieces), outstanding (in flight or completed but not read): collect completions first",
 				index);
 	case EFAULT:
 		return udl_fail(err, op, "transfer %u: the transfer array is not readable and writable memory (the cookie is written back into it)",
@@ -471,6 +479,9 @@ int udl_explain_export(const struct userdma *u, int err, uint32_t handle)
 				handle);
 	case EMFILE:
 		return udl_fail(err, "export", "this process has no free file descriptor for the dma-buf");
+	case EOPNOTSUPP:
+		return udl_fail(err, "export", "handle %u is a coherent buffer: coherent memory belongs to the device and is freed when the device goes, so it is never shared (allocate a cached buffer to export it)",
+				handle);
 	}
 	return explain_common(u, err, "export");
 }
@@ -493,8 +504,10 @@ int udl_explain_import(const struct userdma *u, int err, int fd,
 				u->info.device);
 	case E2BIG:
 		return udl_fail(err, "import", "the dma-buf is longer than the module allows (max_region_mb)");
+	case EACCES:
+		return udl_fail(err, "import", "the dma-buf is read-only (a registration made USERDMA_DIR_TO_DEVICE, pinned without write access): import it USERDMA_DIR_TO_DEVICE");
 	case ENOMEM:
-		return udl_fail(err, "import", "the exporter or the kernel ran out of memory, IOVA space or bounce buffers mapping the dma-buf for %s",
+		return udl_fail(err, "import", "the import would exceed the locked-memory limit (ulimit -l; an import is charged like a registration), or the exporter or the kernel ran out of memory, IOVA space or bounce buffers mapping the dma-buf for %s",
 				u->info.device);
 	case ENOSPC:
 		return udl_fail(err, "import", "this open file already holds %u handles (max_regions)",

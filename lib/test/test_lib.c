@@ -281,6 +281,13 @@ static void test_requests(void)
 		  "unregister busy");
 	udl_explain_info(&u, -ENODEV);
 	check_has(userdma_last_error(), "has gone away", "ENODEV");
+	udl_explain_export(&u, -EOPNOTSUPP, 4);
+	check_has(userdma_last_error(), "handle 4 is a coherent buffer",
+		  "export EOPNOTSUPP");
+	udl_explain_import(&u, -EACCES, 9, USERDMA_DIR_FROM_DEVICE);
+	check_has(userdma_last_error(), "read-only", "import EACCES");
+	udl_explain_import(&u, -ENOMEM, 9, USERDMA_DIR_TO_DEVICE);
+	check_has(userdma_last_error(), "ulimit -l", "import charged");
 }
 
 /* Transfers: status names, argument checks and the detail chosen. */
@@ -420,6 +427,15 @@ static void test_xfer(void)
 			   4096);
 	check_has(userdma_last_error(), "4096 transfers outstanding",
 		  "EAGAIN limit");
+	udl_explain_submit(&u, -E2BIG, "submit", 1, &x, UDL_END_UNKNOWN, 0);
+	check_has(userdma_last_error(), "max_xfer_pieces", "E2BIG pieces");
+	x.src_handle = 7;
+	x.src = 0;
+	x.dst = 100;
+	udl_explain_submit(&u, -EINVAL, "submit", 1, &x, UDL_END_UNKNOWN, 0);
+	check_has(userdma_last_error(), "overlap within handle 7",
+		  "EINVAL overlap");
+	x.src_handle = 3;
 	x.length = 0;
 	udl_explain_submit(&u, -EINVAL, "submit", 2, &x, UDL_END_UNKNOWN, 0);
 	check_str(userdma_last_error(),

@@ -9,7 +9,10 @@
  *    new ones;
  *  - partial syncs move exactly the requested bytes, also across a
  *    segment boundary and for a single byte, in both directions;
- *  - UNREGISTER syncs for the CPU (what the device wrote is not lost).
+ *  - UNREGISTER syncs for the CPU what the device owns (handed over with
+ *    SYNC_FOR_DEVICE and not taken back: what it wrote there is not lost),
+ *    and nothing else: a range the CPU owns keeps the CPU's bytes, even
+ *    if the device wrote it without being handed it (bounce only).
  * In the other configurations the data must be right after each sync;
  * whether it was already visible before is reported, not asserted.
  */
@@ -76,16 +79,52 @@ static void stale_for_cpu(void)
 				    r.lead + x + l) < 0,
 	   "and nothing outside the written range changed");
 
-	/* written again, never synced: UNREGISTER must sync for the CPU */
+	/*
+	 * Handed to the device with SYNC_FOR_DEVICE and written by it, never
+	 * taken back: UNREGISTER copies the device's bytes back.
+	 */
+	ret = userdma_sync_for_device(c.u, r.h, z, lz);
+	ok(ret == 0, "SYNC_FOR_DEVICE hands [%" PRIu64 ", +%" PRIu64 ") to the device (%s)",
+	   z, lz, errname(ret));
 	load_b(sc);
 	must(dev_to_region(&c, &r, z, 0, lz), "device write");
 	ret = region_unregister(&c, &r);
-	ok(ret == 0, "unregister without syncing (%s)", errname(ret));
+	ok(ret == 0, "unregister without syncing for the CPU (%s)", errname(ret));
 	pattern_fill(exp, lz, sc, 0);
 	ok_mem(r.buf + z, exp, lz,
-	       "UNREGISTER synced for the CPU: the unsynced device write is visible");
+	       "UNREGISTER synced what the device owned for the CPU: the unsynced device write is visible");
 out:
 	region_unregister(&c, &r);
+	region_unmap(&r);
+}
+
+/*
+ * The device writes a range it was never handed (a program that skipped
+ * SYNC_FOR_DEVICE): with bounce buffers the write stays in the bounce
+ * slot, and UNREGISTER does not copy it over the CPU's bytes.
+ */
+static void not_handed_over(void)
+{
+	const uint64_t sa = seed + 4, sb = seed + 5;
+	const uint64_t x = 700, l = 2000;
+	struct region r;
+	int ret;
+
+	region_map(&r, 8 * KiB, 300, PAGE, PAGE);
+	pattern_fill(r.map, r.maplen, sa, 0);
+	must(region_register(&c, &r, USERDMA_DIR_BIDIRECTIONAL), "register");
+	load_b(sb);
+	must(dev_to_region(&c, &r, x, 0, l), "device write");
+	ret = region_unregister(&c, &r);
+	ok(ret == 0, "a range never handed to the device, written by it: unregister (%s)",
+	   errname(ret));
+	if (bounce)
+		ok(pattern_mismatch(r.map, r.maplen, sa, 0) < 0,
+		   "bounce: UNREGISTER copied nothing back over the CPU's bytes");
+	else
+		diag("no bounce: the device wrote the memory itself (%s)",
+		     pattern_mismatch(r.buf + x, l, sb, 0) < 0 ? "its bytes are there" :
+								 "its bytes are not there");
 	region_unmap(&r);
 }
 
@@ -239,6 +278,7 @@ int main(void)
 		    : "no bounce buffers: data is checked after each sync; staleness only reported");
 
 	stale_for_cpu();
+	not_handed_over();
 	stale_for_device();
 	partial_for_cpu();
 	partial_for_device();
