@@ -324,17 +324,9 @@ static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
  * around its device work, never across an access to user memory, which
  * could wait for ever on a fault and so hold off a departing device.
  */
-long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long udma_ioctl_dispatch(struct userdma_file *uf, unsigned int cmd,
+				void __user *uarg)
 {
-	struct userdma_file *uf = file->private_data;
-	void __user *uarg = (void __user *)arg;
-
-	/* completions outlive the device: WAIT hands them out, then ENODEV */
-	if (cmd == USERDMA_IOC_WAIT)
-		return udma_ioctl_wait(uf, uarg);
-	if (udma_devref_gone(&uf->node->ref))
-		return -ENODEV;
-
 	switch (cmd) {
 	case USERDMA_IOC_INFO:
 		return udma_ioctl_info(uf, uarg);
@@ -363,4 +355,26 @@ long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * No lock is held around a command: each takes the device (devref.c) only
+ * around its device work, never across an access to user memory, which
+ * could wait for ever on a fault and so hold off a departing device.  A
+ * command the device's departure overtook (its handles released, its
+ * channel stopped) fails as every later one does: ENODEV.
+ */
+long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct userdma_file *uf = file->private_data;
+	struct udma_devref *ref = &uf->node->ref;
+	long ret;
+
+	/* completions outlive the device: WAIT hands them out, then ENODEV */
+	if (cmd == USERDMA_IOC_WAIT)
+		return udma_ioctl_wait(uf, (void __user *)arg);
+	if (udma_devref_gone(ref))
+		return -ENODEV;
+	ret = udma_ioctl_dispatch(uf, cmd, (void __user *)arg);
+	return ret < 0 && ret != -ENOTTY && udma_devref_gone(ref) ? -ENODEV : ret;
 }

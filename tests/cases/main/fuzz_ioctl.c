@@ -158,6 +158,7 @@ struct obj {
 	int wpend;		/* of which writing it */
 	int aliased;		/* exported or imported: someone else's view */
 	int ro;			/* read-only memory (or an import of it) */
+	uint32_t aflags;	/* K_ALLOC: USERDMA_ALLOC_* */
 	int tainted;		/* an import of it was synced: see do_sync() */
 	uint64_t id;		/* names it to its dma-bufs and their imports */
 	uint64_t origin;	/* K_IMPORT: id of the object exported, or 0 */
@@ -167,6 +168,7 @@ struct obj {
 struct dbuf {
 	int fd;
 	int ro;			/* of read-only memory */
+	int rdonly;		/* a read-only dma-buf: ro, or any TO_DEVICE registration */
 	uint64_t origin;	/* the exported object's id */
 	const uint8_t *va;	/* ro: the bytes it holds */
 };
@@ -1242,6 +1244,7 @@ static void do_alloc(struct ctx *c)
 	o->id = ++c->next_id;
 	o->h = a.handle;
 	o->kind = K_ALLOC;
+	o->aflags = a.flags;
 	o->len = a.length;
 	o->dir = a.direction;
 	o->nseg = a.nr_segments;
@@ -1369,6 +1372,9 @@ static void do_export(struct ctx *c)
 			want = -EINVAL; what = "an import";
 		} else if (o->kind == K_REG && ((o->addr | o->len) & (PAGE - 1))) {
 			want = -EINVAL; what = "unaligned registration";
+		} else if (o->kind == K_ALLOC && (o->aflags & USERDMA_ALLOC_COHERENT)) {
+			/* coherent memory goes with the device: never shared */
+			want = -EOPNOTSUPP; what = "a coherent buffer";
 		}
 		if (pct(c, 8)) {
 			e.flags = 1u << (1 + rb(c, 31));
@@ -1396,6 +1402,9 @@ static void do_export(struct ctx *c)
 	}
 	c->db[c->ndb].fd = e.fd;
 	c->db[c->ndb].ro = o && o->ro;
+	/* pinned without FOLL_WRITE: nothing made of it may write it */
+	c->db[c->ndb].rdonly = o && (o->ro || (o->kind == K_REG &&
+				     o->dir == USERDMA_DIR_TO_DEVICE));
 	c->db[c->ndb].origin = o ? o->id : 0;
 	c->db[c->ndb++].va = o && o->ro ? o->va : NULL;
 }
@@ -1427,7 +1436,7 @@ static void do_import(struct ctx *c)
 		} else if (pct(c, 8)) {
 			im.flags = 1u << rb(c, 32);
 			want = -EINVAL; alt = 1; what = "flags";
-		} else if (db->ro && im.direction != USERDMA_DIR_TO_DEVICE) {
+		} else if (db->rdonly && im.direction != USERDMA_DIR_TO_DEVICE) {
 			want = -EACCES; alt = 1;
 			what = "read-only region's dma-buf for device writes";
 		} else if (db->ro) {
@@ -1444,7 +1453,7 @@ static void do_import(struct ctx *c)
 	}
 	ret = call_sized(c, fd, OP_IMPORT, &im, sizeof(im), &want, &sized);
 	expect(c, OP_IMPORT, ret, want, sized ? 1 : alt, sized ? "odd struct size" : what);
-	if (db && db->ro && !sized) {
+	if (db && db->rdonly && !sized) {
 		add(&st->ro_imports, 1);
 		if (ret == 0 && want) {
 			/* the device could write read-only memory: let go at once */

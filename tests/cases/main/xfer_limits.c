@@ -273,7 +273,12 @@ static void pieces_limit(void)
 	pattern_fill(a, SPARE_LEN, 71, 0);
 	memset(b, 0xee, SPARE_LEN);
 	ha = reg_or_bail(f, a, SPARE_LEN, USERDMA_DIR_TO_DEVICE);
-	hb = reg_or_bail(f, b, SPARE_LEN, USERDMA_DIR_FROM_DEVICE);
+	/*
+	 * BIDIRECTIONAL: resetting the destination below goes through
+	 * SYNC_FOR_DEVICE, which fills bounce slots only where the device
+	 * may read (a FROM_DEVICE sync for the device copies nothing).
+	 */
+	hb = reg_or_bail(f, b, SPARE_LEN, USERDMA_DIR_BIDIRECTIONAL);
 	ns = udt_segments_all(f, ha, &ss);
 	nd = udt_segments_all(f, hb, &ds);
 	if (ns <= 0 || nd <= 0)
