@@ -210,17 +210,14 @@ err_free:
 }
 
 /*
- * The device's side (region.c, udma_region_detach): a cached buffer's
- * mapping, or coherent memory, which belongs to the device's allocator
- * and so cannot outlive the device: whatever still maps it to user space
- * is zapped first (later accesses fault, export.c) and then it is freed.
+ * The device's side of coherent memory (region.c, udma_region_detach):
+ * it belongs to the device's allocator and so cannot outlive the device.
+ * Whatever still maps it to user space is zapped first, under the lock
+ * its faults take (later accesses fault, export.c), and then it is freed.
  */
-void udma_alloc_detach(struct userdma_region *r)
+void udma_coherent_detach(struct userdma_region *r)
 {
-	if (r->kind == UDMA_CACHED) {
-		udma_unmap(r);
-		return;
-	}
+	lockdep_assert_held(&r->lock);
 	udma_export_zap(r);
 	dma_free_attrs(r->dev, r->length, r->cpu_addr, r->dma_handle,
 		       r->dma_attrs);

@@ -105,12 +105,15 @@ static void udma_note_owned(void *arg, u64 offset, u64 length)
  * is the exporter's to walk only as a whole (its entries may join pages
  * behind an IOMMU), so any owned byte syncs all of it.  Region lock held.
  */
-static void udma_map_take_back(struct udma_attachment *a,
-			       struct udma_attach_map *m, u64 size)
+static void udma_map_take_back(struct userdma_region *r,
+			       struct udma_attachment *a,
+			       struct udma_attach_map *m)
 {
 	bool owned = false;
 
-	udma_own_take_back(&m->own, size, udma_note_owned, &owned);
+	lockdep_assert_held(&r->lock);
+	udma_own_take_back(&m->own, udma_dmabuf_size(r), udma_note_owned,
+			   &owned);
 	if (owned)
 		dma_sync_sgtable_for_cpu(a->dev, m->sgt, m->dir);
 }
@@ -205,7 +208,7 @@ static void udma_dmabuf_unmap(struct dma_buf_attachment *attach,
 	m = udma_find_map(a, sgt);
 	if (m) {
 		list_del(&m->link);
-		udma_map_take_back(a, m, udma_dmabuf_size(r));
+		udma_map_take_back(r, a, m);
 	}
 	mutex_unlock(&r->lock);
 	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
@@ -236,7 +239,7 @@ static int udma_dmabuf_cpu_access(struct dma_buf *dmabuf,
 	list_for_each_entry(a, &r->attachments, link) {
 		list_for_each_entry(m, &a->maps, link) {
 			if (for_cpu) {
-				udma_map_take_back(a, m, size);
+				udma_map_take_back(r, a, m);
 				continue;
 			}
 			dma_sync_sgtable_for_device(a->dev, m->sgt, m->dir);
@@ -462,6 +465,7 @@ static struct dma_buf *udma_export_new(struct userdma_region *r)
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dma_buf *dmabuf;
 
+	lockdep_assert_held(&r->lock);
 	info.ops = &udma_dmabuf_ops;
 	info.size = udma_dmabuf_size(r);
 	info.flags = udma_region_readonly(r) ? O_RDONLY : O_RDWR;

@@ -138,6 +138,7 @@ struct userdma_region *udma_region_alloc(enum udma_kind kind,
 	r->owner = task_tgid_vnr(current);
 	mutex_init(&r->lock);
 	init_rwsem(&r->map_sem);
+	init_completion(&r->detach_done);
 	INIT_LIST_HEAD(&r->attachments);
 	INIT_LIST_HEAD(&r->devref_link);
 	/*
@@ -212,33 +213,41 @@ err_free:
  * device owns are copied back first), coherent memory is freed after
  * every CPU mapping of it is zapped, an import is detached.  Once, for
  * whichever comes first: the handle's release, the device's removal or
- * the last reference.  Syncs in progress finish first; later ones see
- * detached.
+ * the last reference; a second caller returns when the first is done.
+ * Syncs in progress finish first; later ones see detached.
+ *
+ * Only coherent memory is let go under the region's lock, which its
+ * faults take; an import's teardown calls its exporter, which may be
+ * userdma taking another region's lock.
  */
 void udma_region_detach(struct userdma_region *r)
 {
 	might_sleep();
 	mutex_lock(&r->lock);
-	if (r->detached)
-		goto out;
+	if (r->detached) {
+		mutex_unlock(&r->lock);
+		wait_for_completion(&r->detach_done);
+		return;
+	}
 	down_write(&r->map_sem);
 	r->detached = true;
 	up_write(&r->map_sem);
+	if (r->kind == UDMA_COHERENT)
+		udma_coherent_detach(r);
+	mutex_unlock(&r->lock);
 
 	switch (r->kind) {
 	case UDMA_USER:
-		udma_unmap(r);
-		break;
 	case UDMA_CACHED:
-	case UDMA_COHERENT:
-		udma_alloc_detach(r);
+		udma_unmap(r);
 		break;
 	case UDMA_IMPORT:
 		udma_import_detach(r);
 		break;
+	case UDMA_COHERENT:
+		break;
 	}
-out:
-	mutex_unlock(&r->lock);
+	complete_all(&r->detach_done);
 }
 
 static void udma_region_release(struct kref *ref)

@@ -15,6 +15,7 @@
 #define USERDMA_REGION_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -87,12 +88,14 @@ struct userdma_region {
 
 	/*
 	 * map_sem: users of the device mapping (syncs) hold it for read;
-	 * udma_region_detach() sets detached under it for write, after which
-	 * the mapping (or coherent memory) is gone.  Node regions only: the
+	 * udma_region_detach() sets detached under it (and under lock) for
+	 * write, after which the mapping (or coherent memory) goes; whoever
+	 * finds it set waits for detach_done.  Node regions only: the
 	 * in-kernel API's caller orders its own calls.
 	 */
 	struct rw_semaphore map_sem;
 	bool detached;
+	struct completion detach_done;
 	bool from_node;
 
 	/* map.c: CPU view in sgt, the device's view in segs */
@@ -134,7 +137,7 @@ void udma_track_init(struct userdma_region *r);
 /* alloc.c */
 struct userdma_region *udma_alloc_create(struct udma_devref *ref, u64 length,
 					 u32 flags, enum dma_data_direction dir);
-void udma_alloc_detach(struct userdma_region *r);
+void udma_coherent_detach(struct userdma_region *r);
 void udma_alloc_free(struct userdma_region *r);
 
 /* import.c */

@@ -263,6 +263,7 @@ static void udma_xfer_cancel_inflight(struct udma_xfer_ctx *ctx, u32 status)
 /* Arm the watchdog for deadline unless it already fires earlier; ctx->lock. */
 static void udma_watchdog_arm(struct udma_xfer_ctx *ctx, unsigned long deadline)
 {
+	lockdep_assert_held(&ctx->lock);
 	if (delayed_work_pending(&ctx->watchdog) &&
 	    !time_before(deadline, ctx->watchdog_at))
 		return;
@@ -775,6 +776,7 @@ static struct udma_xfer *udma_take_done(struct udma_xfer_ctx *ctx, u64 cookie)
 {
 	struct udma_xfer *x;
 
+	lockdep_assert_held(&ctx->lock);
 	list_for_each_entry(x, &ctx->done, link) {
 		if (!cookie || x->c.cookie == cookie) {
 			list_del(&x->link);
@@ -789,6 +791,7 @@ static bool udma_cookie_pending(struct udma_xfer_ctx *ctx, u64 cookie)
 {
 	struct udma_xfer *x;
 
+	lockdep_assert_held(&ctx->lock);
 	if (!cookie)
 		return ctx->outstanding;
 	list_for_each_entry(x, &ctx->inflight, link)
