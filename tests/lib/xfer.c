@@ -120,8 +120,8 @@ int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max)
 	return (int)(n / sizeof(*c));
 }
 
-int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
-	     uint64_t len, struct userdma_completion *c)
+int udt_submit_one(int fd, uint32_t sh, uint64_t so, uint32_t dh,
+		   uint64_t doff, uint64_t len, uint64_t *cookie)
 {
 	struct userdma_xfer x;
 	uint32_t n;
@@ -133,7 +133,26 @@ int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
 		return ret;
 	if (n != 1)
 		return -EPROTO;
-	return udt_wait_retry(fd, x.cookie, -1, c);
+	*cookie = x.cookie;
+	return 0;
+}
+
+int udt_copy_timeout(int fd, uint32_t sh, uint64_t so, uint32_t dh,
+		     uint64_t doff, uint64_t len, int64_t timeout_ns,
+		     struct userdma_completion *c)
+{
+	uint64_t cookie;
+	int ret = udt_submit_one(fd, sh, so, dh, doff, len, &cookie);
+
+	if (ret)
+		return ret;
+	return udt_wait_retry(fd, cookie, timeout_ns, c);
+}
+
+int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
+	     uint64_t len, struct userdma_completion *c)
+{
+	return udt_copy_timeout(fd, sh, so, dh, doff, len, -1, c);
 }
 
 const char *xfer_status_name(uint32_t status)
@@ -143,22 +162,6 @@ const char *xfer_status_name(uint32_t status)
 	};
 
 	return status < ARRAY_SIZE(names) ? names[status] : "status?";
-}
-
-long long xfer_timeout_get(void)
-{
-	char buf[64];
-	ssize_t n;
-	int fd = open(XFER_TIMEOUT_PARAM, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
 }
 
 int sysfs_write(const char *path, const char *s)
@@ -179,10 +182,36 @@ int sysfs_write(const char *path, const char *s)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-int xfer_timeout_set(long long ms)
+long long sysfs_read_ll(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+int sysfs_write_ll(const char *path, long long v)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%lld", ms);
-	return sysfs_write(XFER_TIMEOUT_PARAM, buf);
+	snprintf(buf, sizeof(buf), "%lld", v);
+	return sysfs_write(path, buf);
+}
+
+long long xfer_timeout_get(void)
+{
+	return sysfs_read_ll(XFER_TIMEOUT_PARAM);
+}
+
+int xfer_timeout_set(long long ms)
+{
+	return sysfs_write_ll(XFER_TIMEOUT_PARAM, ms);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Raw transfer ioctls for the guest tests (CHANNEL, SUBMIT, WAIT, read of
- * completions) and the xfer_timeout_ms module parameter.  Like the udt_*
- * wrappers of util.h they return 0 (or a count) or -errno and never print.
+ * completions), the xfer_timeout_ms module parameter and the sysfs reads
+ * and writes behind it.  Like the udt_* wrappers of util.h they return 0
+ * (or a count) or -errno and never print.
  */
 #ifndef UDT_XFER_H
 #define UDT_XFER_H
@@ -44,6 +45,19 @@ int ok_no_spurious_enoent(void);
 /* read() up to max completions: count, or -errno. */
 int udt_read_compl(int fd, struct userdma_completion *c, unsigned int max);
 
+/*
+ * SUBMIT one copy (user_data 0): 0 with *cookie, or -errno (-EPROTO when
+ * the kernel took none).  For callers that wait their own way.
+ */
+int udt_submit_one(int fd, uint32_t sh, uint64_t so, uint32_t dh,
+		   uint64_t doff, uint64_t len, uint64_t *cookie);
+/*
+ * Submit one copy and wait for it up to timeout_ns (-1: for ever) with
+ * udt_wait_retry(): 0 with *c filled (c may be NULL), or -errno.
+ */
+int udt_copy_timeout(int fd, uint32_t sh, uint64_t so, uint32_t dh,
+		     uint64_t doff, uint64_t len, int64_t timeout_ns,
+		     struct userdma_completion *c);
 /* Submit one copy and wait for it for ever (udt_wait_retry): 0 with *c filled, or -errno. */
 int udt_copy(int fd, uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
 	     uint64_t len, struct userdma_completion *c);
@@ -56,5 +70,8 @@ int xfer_timeout_set(long long ms);
 
 /* Write a string to a sysfs file: 0 or -errno. */
 int sysfs_write(const char *path, const char *s);
+/* A sysfs file (a module parameter) as a number: read (-1 on error), write. */
+long long sysfs_read_ll(const char *path);
+int sysfs_write_ll(const char *path, long long v);
 
 #endif /* UDT_XFER_H */

@@ -36,19 +36,17 @@ static int fd;
 static uint8_t *src, *dst, *expect;
 static uint32_t hs, hd;
 
-/* Submit one copy and wait for it: 0 with *c, or -errno. */
+/*
+ * Submit one copy and wait for it (30 s at most, an ENOENT not retried):
+ * 0 with *c, or -errno.
+ */
 static int copy_one(uint32_t sh, uint64_t so, uint32_t dh, uint64_t doff,
 		    uint64_t len, struct userdma_completion *c)
 {
-	struct userdma_xfer x;
-	uint32_t n;
-	int ret;
+	uint64_t cookie;
+	int ret = udt_submit_one(fd, sh, so, dh, doff, len, &cookie);
 
-	xfer_fill(&x, sh, so, dh, doff, len, 0);
-	ret = udt_submit(fd, &x, 1, &n);
-	if (ret)
-		return ret;
-	return udt_wait(fd, x.cookie, WAIT_NS, c);
+	return ret ? ret : udt_wait(fd, cookie, WAIT_NS, c);
 }
 
 /* A raw source that is mapped: the copy is DONE and right. */

@@ -26,44 +26,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
-#include "h1_readonly.h"
+#include "readonly.h"
+#include "unpriv.h"
 #include "xfer.h"
 
 #define LEN		(8 * KiB)
 #define SEED_FILE	7501
 #define SEED_MEMFD	7502
 
-static const char *node;
-static char path[64];		/* the node */
-static char file[64];		/* root's 0444 file */
-static int perms_changed;
-
-static void cleanup(void)
-{
-	if (perms_changed && (chown(path, 0, 0) || chmod(path, 0600)))
-		diag("could not restore %s to 0600 root:root", path);
-	perms_changed = 0;
-	if (file[0])
-		unlink(file);
-}
-
-/* In a tap_fork() child: RLIMIT_MEMLOCK, then uid/gid 1000. */
-static void become_user(uint64_t memlock)
-{
-	struct rlimit rl = { memlock, memlock };
-	int ret;
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl))
-		bail("setrlimit: %s", strerror(errno));
-	ret = drop_root(unpriv_uid(), unpriv_gid());
-	if (ret)
-		bail("drop_root: %s", errname(ret));
-}
+static struct ro_test test;	/* the node, root's file */
 
 /*
  * Edu copy of len bytes from (h, off) to offset doff of the writable
@@ -110,9 +84,10 @@ static void TAP_NORETURN route_child(enum ro_route r, const char *what)
 	memset(&im, 0, sizeof(im));
 	alarm(300);	/* last resort: the parent restores the node */
 	become_user(MiB);
-	ro_map(&m, r, file, LEN, r == RO_SEALED_MEMFD ? SEED_MEMFD : SEED_FILE);
+	ro_map(&m, r, test.file, LEN,
+	       r == RO_SEALED_MEMFD ? SEED_MEMFD : SEED_FILE);
 	diag("%s: %s", what, ro_route_name(r));
-	f = node_open_or_bail(node);
+	f = node_open_or_bail(test.node);
 	ret = udt_channel(f, "edu", -1, bound, engine);
 	if (!ok(ret == 0 && !strcmp(engine, "edu"),
 		"%s: uid 1000 binds CHANNEL \"edu\" (%s)", what, errname(ret)))
@@ -175,28 +150,14 @@ int main(void)
 		{ RO_SEALED_MEMFD, "sealed memfd" },
 		{ RO_FILE_SHARED, "0444 file" },
 	};
-	struct node_stats base, last;
 	struct ro_mem root;
 	unsigned int i;
-	int ret;
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_init("readonly_edu");
 	diag_config();
-	node = node_name_for(edu64_bdf());
-	snprintf(path, sizeof(path), "/dev/%s", node);
-	if (node_stats(node, &base))
-		bail("no counters for %s", node);
-	snprintf(file, sizeof(file), "/tmp/readonly_edu.%d", (int)getpid());
-	atexit(cleanup);
-	ret = ro_root_file(file, LEN, SEED_FILE);
-	if (ret)
-		bail("creating %s: %s", file, errname(ret));
-	/* what GROUP="userdma", MODE="0660" in the udev rule does */
-	perms_changed = 1;
-	if (chown(path, 0, unpriv_gid()) || chmod(path, 0660))
-		bail("chown/chmod %s: %s", path, strerror(errno));
+	ro_test_start(&test, "readonly_edu", LEN, SEED_FILE);
 
 	for (i = 0; i < ARRAY_SIZE(routes); i++) {
 		pid = tap_fork();
@@ -207,13 +168,10 @@ int main(void)
 		ok_child_status(tap_reap(pid), routes[i].what);
 	}
 	/* root's file, read by root in another process */
-	ro_map(&root, RO_FILE_SHARED, file, LEN, SEED_FILE);
+	ro_map(&root, RO_FILE_SHARED, test.file, LEN, SEED_FILE);
 	ro_ok_unchanged(&root, "root's file, seen by root");
 	ro_unmap(&root);
 
-	cleanup();
-	ret = wait_node_stats(node, &base, 3000, &last);
-	ok(ret, "at the end: the node's counters at baseline (regions %lld, imported %lld, exported %lld)",
-	   last.regions, last.imported, last.exported);
+	ro_ok_test_end(&test);
 	return done_testing();
 }

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h3_lifetime.h"
+#include "guarded.h"
 #include "userdma.h"
 #include "util.h"
 
@@ -397,13 +397,13 @@ static void lifetime(uint32_t flags)
 		ret = madvise(p, 16 * PAGE, MADV_DONTNEED) ? -errno : 0;
 		ok(ret == -EINVAL, "%s: MADV_DONTNEED -> EINVAL (%s)", mode,
 		   errname(ret));
-		sig = h3_pattern_guarded(p, 8 * PAGE, 6, 0, &bad1);
+		sig = pattern_guarded(p, 8 * PAGE, 6, 0, &bad1);
 		if (!sig)
-			sig = h3_pattern_guarded(p + 8 * PAGE, 8 * PAGE, 5,
-						 8 * PAGE, &bad2);
+			sig = pattern_guarded(p + 8 * PAGE, 8 * PAGE, 5,
+					      8 * PAGE, &bad2);
 		ok(!sig && bad1 < 0 && bad2 < 0,
 		   "%s: the mapping still holds its bytes after it (%s, mismatch at %zd/%zd)",
-		   mode, h3_signame(sig), bad1, bad2);
+		   mode, guarded_signame(sig), bad1, bad2);
 	}
 	munmap(p, 16 * PAGE);
 	ok_unchanged(node, &base, "%s: after munmap counters and VmPin are back",

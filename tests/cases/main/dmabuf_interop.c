@@ -32,7 +32,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <drm/drm.h>
 #include <drm/drm_mode.h>
@@ -41,7 +40,9 @@
 #include <linux/udmabuf.h>
 #include <linux/videodev2.h>
 
+#include "modprobe.h"
 #include "util.h"
+#include "vgem.h"
 #include "xfer.h"
 
 static const char *node;
@@ -289,102 +290,7 @@ static int ok_synced_bytes(int dfd, const uint8_t *map, const uint8_t *shadow,
 	return good;
 }
 
-/* ---- modules, DRM -------------------------------------------------------- */
-
-/* udt-modprobe's status: 0 loaded, 2 not packed, other failures. */
-static int modprobe(const char *cmd)
-{
-	char line[256];
-	int st;
-
-	snprintf(line, sizeof(line), "udt-modprobe %s >/tmp/udt-modprobe.out 2>&1", cmd);
-	st = system(line);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	if (WEXITSTATUS(st) && WEXITSTATUS(st) != 2) {
-		FILE *f = fopen("/tmp/udt-modprobe.out", "r");
-
-		while (f && fgets(line, sizeof(line), f))
-			diag("udt-modprobe: %s", strtok(line, "\n") ?: "");
-		if (f)
-			fclose(f);
-	}
-	return WEXITSTATUS(st);
-}
-
-/* The DRM device of driver "vgem" (primary node): fd or -errno. */
-static int vgem_open(void)
-{
-	char path[64], name[32];
-	int i, f;
-
-	for (i = 0; i < 16; i++) {
-		struct drm_version v;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(f, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
-			diag("vgem is %s", path);
-			return f;
-		}
-		close(f);
-	}
-	return -ENODEV;
-}
-
-static int gem_close(int dri, uint32_t gh)
-{
-	struct drm_gem_close c = { .handle = gh };
-
-	return udt_ioctl(dri, DRM_IOCTL_GEM_CLOSE, &c);
-}
-
-static int prime_to_handle(int dri, int dfd, uint32_t *gh)
-{
-	struct drm_prime_handle p = { .fd = dfd };
-	int ret = udt_ioctl(dri, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
-
-	if (!ret)
-		*gh = p.handle;
-	return ret;
-}
-
-static int prime_to_fd(int dri, uint32_t gh, int *dfd)
-{
-	struct drm_prime_handle p = {
-		.handle = gh, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
-	};
-	int ret = udt_ioctl(dri, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
-
-	if (!ret)
-		*dfd = p.fd;
-	return ret;
-}
-
-/* MAP_DUMB and mmap of a GEM handle: 0 with *map, or -errno. */
-static int gem_map(int dri, uint32_t gh, size_t len, uint8_t **map)
-{
-	struct drm_mode_map_dumb m = { .handle = gh };
-	void *p;
-	int ret;
-
-	ret = udt_ioctl(dri, DRM_IOCTL_MODE_MAP_DUMB, &m);
-	if (ret)
-		return ret;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dri,
-		 (off_t)m.offset);
-	if (p == MAP_FAILED)
-		return -errno;
-	*map = p;
-	return 0;
-}
-
+/* 1 if fds a and b are the same file (device and inode): the same dma-buf. */
 static int same_file(int a, int b)
 {
 	struct stat sa, sb;
@@ -870,7 +776,7 @@ static void vivid_part(void)
 	long long pages;
 	char why[200];
 
-	ret = modprobe("vivid n_devs=1 node_types=0x1 num_inputs=1 input_types=0");
+	ret = udt_modprobe("vivid n_devs=1 node_types=0x1 num_inputs=1 input_types=0");
 	if (ret == 2) {
 		skip("vivid was not packed into this initramfs", "%s", what);
 		return;
@@ -1128,7 +1034,7 @@ static void bad_inputs(void)
 
 int main(void)
 {
-	char bound[32], engine[32];
+	char bound[32], engine[32], dev[64];
 	struct ctr start;
 	struct userdma_info info;
 	struct snap snap0;
@@ -1148,14 +1054,16 @@ int main(void)
 		errname(ret)))
 		bail("no sw channel");
 
-	ret = modprobe("vgem");
+	ret = udt_modprobe("vgem");
 	if (ret == 2) {
 		skip("vgem was not packed into this initramfs", "export->vgem, vgem->import");
 	} else if (ok(ret == 0, "udt-modprobe vgem (status %d)", ret)) {
-		ret = modprobe("vgem");
+		ret = udt_modprobe("vgem");
 		ok(ret == 0, "udt-modprobe vgem again: loaded modules are skipped (status %d)",
 		   ret);
-		dri = vgem_open();
+		dri = vgem_open(dev, sizeof(dev));
+		if (dri >= 0)
+			diag("vgem is %s", dev);
 		if (ok(dri >= 0, "vgem's DRM device (%s)",
 		       dri >= 0 ? "found" : errname(dri))) {
 			enum close_order o;

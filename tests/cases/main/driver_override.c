@@ -30,10 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pci.h"
 #include "util.h"
 #include "xfer.h"
-
-#define DRV	"/sys/bus/pci/drivers/userdma"
 
 static const char *spare;
 static int spare_bound;
@@ -50,42 +49,12 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-static int has_driver(const char *bdf, char *name, size_t len)
-{
-	char path[256], link[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = '\0';
-	if (name) {
-		const char *base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-
-		size_t l = MIN(strlen(base), len - 1);
-
-		memcpy(name, base, l);
-		name[l] = '\0';
-	}
-	return 1;
-}
-
-static int set_override(const char *bdf, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	return sysfs_write(path, val);
-}
-
 static void cleanup(void)
 {
 	if (spare_bound)
-		sysfs_write(DRV "/unbind", spare);
+		pci_unbind(spare);
 	if (spare)
-		set_override(spare, "\n");
+		pci_set_override(spare, "\n");
 }
 
 /* Every later ioctl on a file whose device went away: ENODEV. */
@@ -125,13 +94,13 @@ static void spare_device(void)
 	struct snap s;
 	int fd, ret, i, cancelled = 0, done = 0, other = 0;
 
-	if (has_driver(spare, drv, sizeof(drv))) {
+	if (pci_driver_name(spare, drv, sizeof(drv)) == 0) {
 		skip("already driven", "spare device %s has driver %s", spare, drv);
 		return;
 	}
-	ret = set_override(spare, "userdma");
+	ret = pci_set_override(spare, "userdma");
 	ok(ret == 0, "driver_override of %s = userdma (%s)", spare, errname(ret));
-	ret = sysfs_write(DRV "/bind", spare);
+	ret = pci_bind(spare);
 	spare_bound = ret == 0;
 	ok(ret == 0, "bind %s to userdma (%s)", spare, errname(ret));
 	ret = node_for_bdf(spare, node, sizeof(node));
@@ -184,7 +153,7 @@ static void spare_device(void)
 	wait_fd = fd;
 	wait_cookie = xs[7].cookie;
 	pthread_create(&waiter, NULL, wait_thread, NULL);
-	ret = sysfs_write(DRV "/unbind", spare);
+	ret = pci_unbind(spare);
 	spare_bound = ret != 0;
 	ok(ret == 0, "unbind %s with the file open (%s)", spare, errname(ret));
 	ok(vmpin_kb() == vmpin0, "VmPin back at baseline before close (%lld kB, was %lld)",
@@ -220,9 +189,9 @@ static void spare_device(void)
 	   done, cancelled, other, errname(ret));
 	close(fd);
 	ok(vmpin_kb() == vmpin0, "VmPin at baseline after close");
-	ret = set_override(spare, "\n");
+	ret = pci_set_override(spare, "\n");
 	ok(ret == 0, "driver_override cleared (%s)", errname(ret));
-	ok(!has_driver(spare, NULL, 0), "%s has no driver again", spare);
+	ok(pci_driver_name(spare, NULL, 0) != 0, "%s has no driver again", spare);
 	munmap(a, 16 * MiB);
 	munmap(b, 16 * MiB);
 }
@@ -280,7 +249,7 @@ static void edu28_rebind(void)
 	else
 		skip("no memory the 28-bit device can map in this configuration",
 		     "regions held on %s across unbind", node);
-	ret = sysfs_write(DRV "/unbind", bdf);
+	ret = pci_unbind(bdf);
 	ok(ret == 0, "unbind %s with the file open (%s)", bdf, errname(ret));
 	ok(vmpin_kb() == vmpin0, "VmPin back at baseline right after unbind (%+lld kB)",
 	   vmpin_kb() - vmpin0);
@@ -290,7 +259,7 @@ static void edu28_rebind(void)
 	 * device comes back under its old name, as later programs expect.
 	 */
 	close(fd);
-	ret = sysfs_write(DRV "/bind", bdf);
+	ret = pci_bind(bdf);
 	ok(ret == 0, "bind %s again (%s)", bdf, errname(ret));
 	for (i = 0; i < 100 && node_for_bdf(bdf, node2, sizeof(node2)); i++)
 		sleep_ms(10);
@@ -298,7 +267,7 @@ static void edu28_rebind(void)
 		"a node is back for %s under its old name (%s, was %s)", bdf,
 		i < 100 ? node2 : "-", node))
 		return;
-	ok(has_driver(bdf, drv, sizeof(drv)) && !strcmp(drv, "userdma"),
+	ok(pci_driver_name(bdf, drv, sizeof(drv)) == 0 && !strcmp(drv, "userdma"),
 	   "%s is driven by userdma", bdf);
 	fd2 = node_open_or_bail(node2);
 	node_info_or_bail(fd2, &info);
@@ -323,9 +292,9 @@ static void edu28_rebind(void)
 	 * more rebind gives the device its first name back, as the tests
 	 * after this one expect.
 	 */
-	ret = sysfs_write(DRV "/unbind", bdf);
+	ret = pci_unbind(bdf);
 	ok(ret == 0, "unbind %s once more (%s)", bdf, errname(ret));
-	ret = sysfs_write(DRV "/bind", bdf);
+	ret = pci_bind(bdf);
 	ok(ret == 0, "bind %s once more (%s)", bdf, errname(ret));
 	for (i = 0; i < 100 && node_for_bdf(bdf, node2, sizeof(node2)); i++)
 		sleep_ms(10);

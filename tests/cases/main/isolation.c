@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,34 +50,21 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h1_readonly.h"
+#include "readonly.h"
+#include "unpriv.h"
 #include "util.h"
 #include "xfer.h"
 
 static const char *node;
 static char path[64];
-static int perms_changed;
 static char rofile[64];		/* part 7: root's 0444 file */
 
 static void restore_perms(void)
 {
-	if (perms_changed && (chown(path, 0, 0) || chmod(path, 0600)))
+	if (node_restore_root())
 		diag("could not restore %s to 0600 root:root", path);
 	if (rofile[0])
 		unlink(rofile);
-}
-
-/* In a tap_fork() child: RLIMIT_MEMLOCK, then uid/gid 1000. */
-static void become_user(uint64_t memlock)
-{
-	struct rlimit rl = { memlock, memlock };
-	int ret;
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl))
-		bail("setrlimit: %s", strerror(errno));
-	ret = drop_root(unpriv_uid(), unpriv_gid());
-	if (ret)
-		bail("drop_root: %s", errname(ret));
 }
 
 /* ---- 1. the node's permissions ----------------------------------------- */
@@ -87,6 +73,7 @@ static void permissions(void)
 {
 	struct stat st;
 	pid_t pid;
+	int ret;
 
 	if (stat(path, &st))
 		bail("stat %s: %s", path, strerror(errno));
@@ -104,10 +91,10 @@ static void permissions(void)
 	}
 	tap_reap(pid);
 	/* what GROUP="userdma", MODE="0660" in the udev rule does */
-	perms_changed = 1;
 	atexit(restore_perms);
-	if (chown(path, 0, unpriv_gid()) || chmod(path, 0660))
-		bail("chown/chmod %s: %s", path, strerror(errno));
+	ret = node_allow_user(path);
+	if (ret)
+		bail("chown/chmod %s: %s", path, strerror(-ret));
 	pid = tap_fork();
 	if (pid == 0) {
 		int f;
@@ -679,7 +666,6 @@ int main(void)
 	module_unload();
 
 	restore_perms();
-	perms_changed = 0;
 	ok(wait_node_stats(node, &base, 3000, NULL), "at the end: counters at baseline");
 	return done_testing();
 }

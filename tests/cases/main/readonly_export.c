@@ -36,102 +36,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <drm/drm.h>
 
 #include "buf.h"
-#include "h1_readonly.h"
+#include "modprobe.h"
+#include "readonly.h"
+#include "unpriv.h"
+#include "vgem.h"
 #include "xfer.h"
 
 #define LEN		(16 * KiB)
 #define SEED_FILE	7001
 
-static const char *node;
-static char path[64];		/* the node */
-static char file[64];		/* root's 0444 file */
-static int perms_changed;
+static struct ro_test test;	/* the node, root's file */
 static int dri = -1;		/* vgem's DRM device, opened by root */
 static const char *vgem_why = "vgem not tried";
 
-static void cleanup(void)
-{
-	if (perms_changed && (chown(path, 0, 0) || chmod(path, 0600)))
-		diag("could not restore %s to 0600 root:root", path);
-	perms_changed = 0;
-	if (file[0])
-		unlink(file);
-}
-
-/* In a tap_fork() child: RLIMIT_MEMLOCK, then uid/gid 1000. */
-static void become_user(uint64_t memlock)
-{
-	struct rlimit rl = { memlock, memlock };
-	int ret;
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl))
-		bail("setrlimit: %s", strerror(errno));
-	ret = drop_root(unpriv_uid(), unpriv_gid());
-	if (ret)
-		bail("drop_root: %s", errname(ret));
-}
-
 /* ---- vgem -------------------------------------------------------------- */
-
-/* udt-modprobe's status: 0 loaded, 2 not packed, other failures. */
-static int modprobe(const char *cmd)
-{
-	char line[256];
-	int st;
-
-	snprintf(line, sizeof(line), "udt-modprobe %s >/tmp/udt-modprobe.out 2>&1", cmd);
-	st = system(line);
-	if (st == -1 || !WIFEXITED(st))
-		return -1;
-	if (WEXITSTATUS(st) && WEXITSTATUS(st) != 2) {
-		FILE *f = fopen("/tmp/udt-modprobe.out", "r");
-
-		while (f && fgets(line, sizeof(line), f))
-			diag("udt-modprobe: %s", strtok(line, "\n") ?: "");
-		if (f)
-			fclose(f);
-	}
-	return WEXITSTATUS(st);
-}
-
-/* The DRM device of driver "vgem" (primary node): fd or -errno. */
-static int vgem_open(void)
-{
-	char dev[64], name[32];
-	int i, f;
-
-	for (i = 0; i < 16; i++) {
-		struct drm_version v;
-
-		snprintf(dev, sizeof(dev), "/dev/dri/card%d", i);
-		f = open(dev, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(f, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
-			diag("vgem is %s", dev);
-			return f;
-		}
-		close(f);
-	}
-	return -ENODEV;
-}
 
 static void vgem_setup(void)
 {
-	int ret = modprobe("vgem");
+	char dev[64];
+	int ret = udt_modprobe("vgem");
 
 	if (ret == 2) {
 		vgem_why = "vgem was not packed into this initramfs";
@@ -141,7 +68,9 @@ static void vgem_setup(void)
 		vgem_why = "vgem could not be loaded";
 		return;
 	}
-	dri = vgem_open();
+	dri = vgem_open(dev, sizeof(dev));
+	if (dri >= 0)
+		diag("vgem is %s", dev);
 	if (!ok(dri >= 0, "vgem's DRM device, opened by root (%s)",
 		dri >= 0 ? "found" : errname(dri)))
 		vgem_why = "no vgem DRM device";
@@ -150,14 +79,11 @@ static void vgem_setup(void)
 /* vgem's PRIME import of dmabuf: 0 (the GEM handle closed again) or -errno. */
 static int vgem_import(int dmabuf)
 {
-	struct drm_prime_handle p = { .fd = dmabuf };
-	struct drm_gem_close c = { 0 };
-	int ret = udt_ioctl(dri, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+	uint32_t gh;
+	int ret = prime_to_handle(dri, dmabuf, &gh);
 
-	if (!ret) {
-		c.handle = p.handle;
-		udt_ioctl(dri, DRM_IOCTL_GEM_CLOSE, &c);
-	}
+	if (!ret)
+		gem_close(dri, gh);
 	return ret;
 }
 
@@ -243,8 +169,8 @@ static void TAP_NORETURN route_child(enum ro_route r)
 		pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	become_user(MiB);
 	diag("%s: %s", what, ro_route_name(r));
-	ro_map(&m, r, file, LEN, SEED_FILE);
-	f = node_open_or_bail(node);
+	ro_map(&m, r, test.file, LEN, SEED_FILE);
+	f = node_open_or_bail(test.node);
 	ret = udt_register(f, m.p, LEN, USERDMA_DIR_TO_DEVICE, &hr, NULL);
 	if (!ok(ret == 0, "%s: uid 1000 REGISTERs it TO_DEVICE (%s)", what,
 		errname(ret)))
@@ -316,7 +242,7 @@ static void TAP_NORETURN writable_child(void)
 
 	alarm(120);
 	become_user(MiB);
-	f = node_open_or_bail(node);
+	f = node_open_or_bail(test.node);
 	if (udt_channel(f, "sw", -1, NULL, NULL))
 		bail("CHANNEL sw");
 	s = map_anon(LEN);
@@ -387,28 +313,14 @@ static void TAP_NORETURN writable_child(void)
 
 int main(void)
 {
-	struct node_stats base, last;
 	struct ro_mem root;
 	enum ro_route r;
-	int ret;
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_init("readonly_export");
 	diag_config();
-	node = node_name_for(edu64_bdf());
-	snprintf(path, sizeof(path), "/dev/%s", node);
-	if (node_stats(node, &base))
-		bail("no counters for %s", node);
-	snprintf(file, sizeof(file), "/tmp/readonly_export.%d", (int)getpid());
-	atexit(cleanup);
-	ret = ro_root_file(file, LEN, SEED_FILE);
-	if (ret)
-		bail("creating %s: %s", file, errname(ret));
-	/* what GROUP="userdma", MODE="0660" in the udev rule does */
-	perms_changed = 1;
-	if (chown(path, 0, unpriv_gid()) || chmod(path, 0660))
-		bail("chown/chmod %s: %s", path, strerror(errno));
+	ro_test_start(&test, "readonly_export", LEN, SEED_FILE);
 	vgem_setup();
 
 	for (r = 0; r < RO_NR_ROUTES; r++) {
@@ -422,7 +334,7 @@ int main(void)
 		if (r == RO_FILE_SHARED || r == RO_FILE_PRIVATE ||
 		    r == RO_ZERO_PAGE) {
 			ro_map(&root, r == RO_ZERO_PAGE ? RO_ZERO_PAGE :
-			       RO_FILE_SHARED, file, LEN, SEED_FILE);
+			       RO_FILE_SHARED, test.file, LEN, SEED_FILE);
 			ro_ok_unchanged(&root, r == RO_ZERO_PAGE ?
 					"zero page, seen by root" :
 					"root's file, seen by root");
@@ -439,9 +351,6 @@ int main(void)
 
 	if (dri >= 0)
 		close(dri);
-	cleanup();
-	ret = wait_node_stats(node, &base, 3000, &last);
-	ok(ret, "at the end: the node's counters at baseline (regions %lld, imported %lld, exported %lld)",
-	   last.regions, last.imported, last.exported);
+	ro_ok_test_end(&test);
 	return done_testing();
 }

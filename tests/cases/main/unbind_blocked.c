@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h3_lifetime.h"
+#include "pci.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -92,7 +92,7 @@ static void *unbind_thread(void *arg)
 	double t0 = now_s();
 
 	(void)arg;
-	unbind_ret = h3_unbind(bdf);
+	unbind_ret = pci_unbind(bdf);
 	unbind_secs = now_s() - t0;
 	unbind_done = 1;
 	return NULL;
@@ -281,7 +281,7 @@ out:
 	if (unbound) {
 		char again[64];
 
-		ret = h3_bind_wait(bdf, again, sizeof(again), 2000);
+		ret = pci_bind_wait(bdf, again, sizeof(again), 2000);
 		ok(ret == 0 && !strcmp(again, node), "  bind %s again: %s is back (%s, %s)",
 		   bdf, node, errname(ret), ret ? "-" : again);
 		if (ret)

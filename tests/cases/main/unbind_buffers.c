@@ -46,7 +46,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h3_lifetime.h"
+#include "guarded.h"
+#include "pci.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -59,7 +60,7 @@ static void rebind(const char *bdf, const char *node)
 	char again[64];
 	int ret;
 
-	ret = h3_bind_wait(bdf, again, sizeof(again), 2000);
+	ret = pci_bind_wait(bdf, again, sizeof(again), 2000);
 	ok(ret == 0 && !strcmp(node, again), "bind %s again: it is %s again (%s, %s)",
 	   bdf, node, errname(ret), ret ? "-" : again);
 }
@@ -136,7 +137,7 @@ static void buffers_across_unbind(const char *bdf, const char *node,
 		   "  imported into the 28-bit node (%s)", errname(ret));
 	}
 
-	ret = h3_unbind(bdf);
+	ret = pci_unbind(bdf);
 	ok(ret == 0, "unbind %s with all of that live (%s)", bdf, errname(ret));
 	ret = udt_alloc(fd, PAGE, 0, USERDMA_DIR_BIDIRECTIONAL, NULL);
 	ok(ret == -ENODEV, "ALLOC on the old file -> ENODEV (%s)", errname(ret));
@@ -148,25 +149,25 @@ static void buffers_across_unbind(const char *bdf, const char *node,
 	if (pd)
 		munmap(pd, PAGE);
 	if (pc) {
-		sig = h3_pattern_guarded(pc, ac.length, 1, 0, &bad);
+		sig = pattern_guarded(pc, ac.length, 1, 0, &bad);
 		ok(sig == SIGBUS, "after the unbind the coherent mapping gets SIGBUS (%s%s)",
-		   h3_signame(sig), sig ? "" : bad < 0 ? ", old bytes" : ", other bytes");
-		sig = h3_poke_guarded(pc + PAGE, 0x5a);
-		ok(sig == SIGBUS, "  a write to it too (%s)", h3_signame(sig));
+		   guarded_signame(sig), sig ? "" : bad < 0 ? ", old bytes" : ", other bytes");
+		sig = poke_guarded(pc + PAGE, 0x5a);
+		ok(sig == SIGBUS, "  a write to it too (%s)", guarded_signame(sig));
 	}
 	if (pc2) {
-		sig = h3_pattern_guarded(pc2, ac.length, 1, 0, &bad);
-		ok(sig == SIGBUS, "  and the second mapping (%s)", h3_signame(sig));
+		sig = pattern_guarded(pc2, ac.length, 1, 0, &bad);
+		ok(sig == SIGBUS, "  and the second mapping (%s)", guarded_signame(sig));
 	}
 	if (pk) {
-		sig = h3_pattern_guarded(pk, ak.length, 2, 0, &bad);
+		sig = pattern_guarded(pk, ak.length, 2, 0, &bad);
 		ok(!sig && bad < 0, "the cached mapping still holds its bytes (%s, mismatch at %zd)",
-		   h3_signame(sig), bad);
+		   guarded_signame(sig), bad);
 		pd = udt_mmap(dk, 0, ak.length, PROT_READ, MAP_SHARED, &err);
-		sig = pd ? h3_pattern_guarded(pd, ak.length, 2, 0, &bad) : 0;
+		sig = pd ? pattern_guarded(pd, ak.length, 2, 0, &bad) : 0;
 		ok(pd && !sig && bad < 0,
 		   "its dma-buf, exported before, still maps the same bytes (%s, %s, mismatch at %zd)",
-		   errname(err), h3_signame(sig), bad);
+		   errname(err), guarded_signame(sig), bad);
 		if (pd)
 			munmap(pd, ak.length);
 	}
@@ -278,7 +279,7 @@ static void completions_after_unbind(const char *bdf, const char *node)
 	munmap(ps, as.length);
 	munmap(pd, ad.length);
 
-	ret = h3_unbind(bdf);
+	ret = pci_unbind(bdf);
 	ok(ret == 0, "unbind %s with %d completions unread (%s)", bdf, NXF,
 	   errname(ret));
 	ev = poll_events(fd);
@@ -395,23 +396,23 @@ static void escape(const char *bdf, const char *node)
 	diag("escape: node file closed, VmPin %+lld kB held by dma-bufs and mappings",
 	     vmpin_kb() - vmpin0);
 
-	ret = h3_unbind(bdf);
+	ret = pci_unbind(bdf);
 	ok(ret == 0, "escape: unbind %s (%s)", bdf, errname(ret));
 	if (mk) {
-		sig = h3_pattern_guarded(mk, 64 * KiB, 21, 0, &bad);
+		sig = pattern_guarded(mk, 64 * KiB, 21, 0, &bad);
 		ok(!sig && bad < 0, "  the cached buffer's dma-buf mapping holds its bytes (%s, mismatch at %zd)",
-		   h3_signame(sig), bad);
+		   guarded_signame(sig), bad);
 	}
 	if (mu) {
-		sig = h3_pattern_guarded(mu, 64 * KiB, 22, 0, &bad);
+		sig = pattern_guarded(mu, 64 * KiB, 22, 0, &bad);
 		ok(!sig && bad < 0 && pattern_mismatch(user, 64 * KiB, 22, 0) < 0,
 		   "  the registration's dma-buf mapping and the memory hold their bytes (%s, mismatch at %zd)",
-		   h3_signame(sig), bad);
+		   guarded_signame(sig), bad);
 	}
 	if (mc) {
-		sig = h3_pattern_guarded(mc, 64 * KiB, 23, 0, &bad);
+		sig = pattern_guarded(mc, 64 * KiB, 23, 0, &bad);
 		ok(sig == SIGBUS, "  the coherent mapping gets SIGBUS (%s%s)",
-		   h3_signame(sig), sig ? "" : bad < 0 ? ", old bytes" : ", other bytes");
+		   guarded_signame(sig), sig ? "" : bad < 0 ? ", old bytes" : ", other bytes");
 	}
 	if (mk)
 		munmap(mk, 64 * KiB);
@@ -430,10 +431,10 @@ static void escape(const char *bdf, const char *node)
 	munmap(user, 64 * KiB);
 	rebind(bdf, node);
 
-	mask = h3_node_mask(bdf);
+	mask = node_mask_for(bdf);
 	ok(mask == ~0ull, "%s bound again: INFO dma_mask is all 64 bits (0x%llx)",
 	   bdf, (unsigned long long)mask);
-	mask = h3_node_mask(edu28_bdf());
+	mask = node_mask_for(edu28_bdf());
 	ok(mask == (1ull << 28) - 1, "%s, bound again twice: still 28-bit (0x%llx)",
 	   edu28_bdf(), (unsigned long long)mask);
 }
@@ -449,8 +450,8 @@ int main(void)
 		bail("no node for %s", bdf);
 	if (node_for_bdf(edu64_bdf(), node64, sizeof(node64)))
 		bail("no node for %s", edu64_bdf());
-	if (h3_node_mask(bdf) != (1ull << 28) - 1 ||
-	    h3_node_mask(edu64_bdf()) != ~0ull)
+	if (node_mask_for(bdf) != (1ull << 28) - 1 ||
+	    node_mask_for(edu64_bdf()) != ~0ull)
 		bail("the edu devices do not start with 28 and 64 bits");
 
 	buffers_across_unbind(bdf, node, node64);

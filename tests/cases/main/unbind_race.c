@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h3_lifetime.h"
+#include "pci.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -60,7 +60,7 @@ static void *unbind_thread(void *arg)
 	pthread_barrier_wait(&r->go);
 	if (r->unbind_delay_us)
 		usleep(r->unbind_delay_us);
-	r->unbind_ret = h3_unbind(bdf);
+	r->unbind_ret = pci_unbind(bdf);
 	return NULL;
 }
 
@@ -181,12 +181,12 @@ static void one_round(char *node, uint8_t *user, struct tally *t,
 			      t->rounds, vmpin_kb() - vmpin0);
 	}
 
-	ret = r.unbind_ret ? 0 : h3_bind_wait(bdf, again, sizeof(again), 2000);
+	ret = r.unbind_ret ? 0 : pci_bind_wait(bdf, again, sizeof(again), 2000);
 	if (ret || strcmp(again, node)) {
 		t->rebind_bad++;
 		first_failure(&said_rebind, "round %d: bind again: %s", t->rounds,
 			      ret ? errname(ret) : again);
-		if (h3_wait_node(bdf, again, sizeof(again), 2000))
+		if (wait_node_for_bdf(bdf, again, sizeof(again), 2000))
 			bail("round %d: %s has no node any more", t->rounds, bdf);
 		strcpy(node, again);	/* go on with the name it has */
 	}
@@ -244,7 +244,7 @@ int main(void)
 	munmap(user, BLEN);
 	ok(vmpin_kb() == vmpin0, "VmPin at baseline at the end (%+lld kB)",
 	   vmpin_kb() - vmpin0);
-	ok(h3_node_mask(bdf) == (1ull << 28) - 1, "%s is still a 28-bit node",
+	ok(node_mask_for(bdf) == (1ull << 28) - 1, "%s is still a 28-bit node",
 	   bdf);
 	return done_testing();
 }

@@ -38,11 +38,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pci.h"
 #include "util.h"
 #include "xfer.h"
 
 #define PIECES_PARAM	"/sys/module/userdma/parameters/max_xfer_pieces"
-#define DRV		"/sys/bus/pci/drivers/userdma"
 #define PIECES		64
 #define SPARE_LEN	(8 * MiB)
 #define WAIT_NS		(60ll * 1000000000)
@@ -53,48 +53,15 @@ static long long pieces_saved = -1;	/* to restore at exit */
 static const char *spare;
 static int spare_bound, spare_override;
 
-static long long pieces_get(void)
-{
-	char buf[32];
-	ssize_t n;
-	int f = open(PIECES_PARAM, O_RDONLY | O_CLOEXEC);
-
-	if (f < 0)
-		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
-}
-
-static int pieces_set(long long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	return sysfs_write(PIECES_PARAM, buf);
-}
-
-static int set_override(const char *bdf, const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	return sysfs_write(path, val);
-}
-
 /* Whatever happens, the parameter and the spare device are put back. */
 static void cleanup(void)
 {
 	if (pieces_saved >= 0)
-		pieces_set(pieces_saved);
+		sysfs_write_ll(PIECES_PARAM, pieces_saved);
 	if (spare_bound)
-		sysfs_write(DRV "/unbind", spare);
+		pci_unbind(spare);
 	if (spare_override)
-		set_override(spare, "\n");
+		pci_set_override(spare, "\n");
 }
 
 static uint32_t reg_or_bail(int f, const void *p, uint64_t len, uint32_t dir)
@@ -113,15 +80,8 @@ static int copy_wait(int f, uint32_t sh, uint64_t so, uint32_t dh,
 		     uint64_t doff, uint64_t len)
 {
 	struct userdma_completion c;
-	struct userdma_xfer x;
-	uint32_t n;
-	int ret;
+	int ret = udt_copy_timeout(f, sh, so, dh, doff, len, WAIT_NS, &c);
 
-	xfer_fill(&x, sh, so, dh, doff, len, 0);
-	ret = udt_submit(f, &x, 1, &n);
-	if (ret)
-		return ret;
-	ret = udt_wait_retry(f, x.cookie, WAIT_NS, &c);
 	if (ret)
 		return ret;
 	return c.status == USERDMA_XFER_DONE && c.bytes == len ? 0 : -EIO;
@@ -200,8 +160,7 @@ static uint64_t bytes_of_pieces(const struct userdma_segment *ss, uint32_t ns,
 
 static int spare_bind(char *snode, size_t len)
 {
-	char drv[256], path[256];
-	ssize_t n;
+	char drv[256];
 	int ret;
 
 	spare = getenv("USERDMA_SPARE_PCI");
@@ -209,17 +168,14 @@ static int spare_bind(char *snode, size_t len)
 		skip("USERDMA_SPARE_PCI not set", "(a) spare device for the piece count");
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", spare);
-	n = readlink(path, drv, sizeof(drv) - 1);
-	if (n >= 0) {
-		drv[n] = '\0';
+	if (pci_driver_name(spare, drv, sizeof(drv)) == 0) {
 		skip("already driven", "(a) spare device %s has driver %s", spare, drv);
 		return -1;
 	}
-	ret = set_override(spare, "userdma");
+	ret = pci_set_override(spare, "userdma");
 	spare_override = ret == 0;
 	if (ret == 0) {
-		ret = sysfs_write(DRV "/bind", spare);
+		ret = pci_bind(spare);
 		spare_bound = ret == 0;
 	}
 	if (ret == 0)
@@ -234,9 +190,9 @@ static void spare_unbind(void)
 	int ret = 0;
 
 	if (spare_bound)
-		ret = sysfs_write(DRV "/unbind", spare);
+		ret = pci_unbind(spare);
 	spare_bound = ret != 0;
-	if (spare_override && set_override(spare, "\n") == 0)
+	if (spare_override && pci_set_override(spare, "\n") == 0)
 		spare_override = 0;
 	ok(ret == 0 && !spare_override, "(a) spare device unbound, driver_override cleared (%s)",
 	   errname(ret));
@@ -257,7 +213,7 @@ static void pieces_limit(void)
 	int f, ns, nd, ret, have;
 	struct snap s;
 
-	dflt = pieces_get();
+	dflt = sysfs_read_ll(PIECES_PARAM);
 	have = ok(dflt > 0, "(a) module parameter max_xfer_pieces exists (%lld)", dflt);
 	if (have)
 		diag("(a) max_xfer_pieces default %lld", dflt);
@@ -292,10 +248,10 @@ static void pieces_limit(void)
 
 	if (have) {
 		pieces_saved = dflt;
-		ret = pieces_set(PIECES);
-		ok(ret == 0 && pieces_get() == PIECES,
+		ret = sysfs_write_ll(PIECES_PARAM, PIECES);
+		ok(ret == 0 && sysfs_read_ll(PIECES_PARAM) == PIECES,
 		   "(a) root sets max_xfer_pieces to %d (%s, reads %lld)", PIECES,
-		   errname(ret), pieces_get());
+		   errname(ret), sysfs_read_ll(PIECES_PARAM));
 	}
 	ret = copy_wait(f, ha, so, hb, dof, len);
 	ok(ret == 0, "(a) a transfer of exactly %d pieces runs: DONE (%s)", PIECES,
@@ -337,11 +293,11 @@ static void pieces_limit(void)
 	ok(ret == 0 && !bad && udt_wait(f, 0, 0, NULL) == -ENOENT,
 	   "(a)   the first DONE, nothing else outstanding");
 
-	ret = pieces_set(dflt);
+	ret = sysfs_write_ll(PIECES_PARAM, dflt);
 	if (ret == 0)
 		pieces_saved = -1;
-	ok(ret == 0 && pieces_get() == dflt, "(a) max_xfer_pieces back to %lld (%s)", dflt,
-	   errname(ret));
+	ok(ret == 0 && sysfs_read_ll(PIECES_PARAM) == dflt,
+	   "(a) max_xfer_pieces back to %lld (%s)", dflt, errname(ret));
 	memset(b, 0xee, SPARE_LEN);
 	udt_sync(f, hb, 0, SPARE_LEN, USERDMA_SYNC_FOR_DEVICE);
 	ret = copy_wait(f, ha, so, hb, dof, len + 1);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Read-only memory and the write attempts on it: see readonly.h. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "h1_readonly.h"
+#include "readonly.h"
+#include "unpriv.h"
 #include "xfer.h"
 
 const char *ro_route_name(enum ro_route r)
@@ -27,12 +29,15 @@ const char *ro_route_name(enum ro_route r)
 	return r < RO_NR_ROUTES ? names[r] : "route?";
 }
 
-static int write_all_at(int fd, const uint8_t *b, size_t len)
+/* pwrite() (writing) or pread() len bytes at offset 0 of fd: 0 or -errno. */
+static int io_all_at(int fd, uint8_t *b, size_t len, int writing)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pwrite(fd, b + done, len - done, (off_t)done);
+		ssize_t n = writing ?
+			pwrite(fd, b + done, len - done, (off_t)done) :
+			pread(fd, b + done, len - done, (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -43,20 +48,14 @@ static int write_all_at(int fd, const uint8_t *b, size_t len)
 	return 0;
 }
 
+static int write_all_at(int fd, const uint8_t *b, size_t len)
+{
+	return io_all_at(fd, (uint8_t *)b, len, 1);
+}
+
 static int read_all_at(int fd, uint8_t *b, size_t len)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, b + done, len - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
+	return io_all_at(fd, b, len, 0);
 }
 
 int ro_root_file(const char *path, size_t len, uint64_t seed)
@@ -343,4 +342,49 @@ int ro_ok_submit_refused(int f, uint32_t src, uint64_t soff, uint32_t dst,
 	}
 	return ok(ret == -EACCES, "%s -> EACCES (%s)", what,
 		  ret ? errname(ret) : "submitted");
+}
+
+static const struct ro_test *ro_current;	/* for ro_test_cleanup() */
+
+void ro_test_start(struct ro_test *t, const char *name, size_t len,
+		   uint64_t seed)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->node = node_name_for(edu64_bdf());
+	snprintf(t->path, sizeof(t->path), "/dev/%s", t->node);
+	if (node_stats(t->node, &t->base))
+		bail("no counters for %s", t->node);
+	snprintf(t->file, sizeof(t->file), "/tmp/%s.%d", name, (int)getpid());
+	ro_current = t;
+	atexit(ro_test_cleanup);
+	ret = ro_root_file(t->file, len, seed);
+	if (ret)
+		bail("creating %s: %s", t->file, errname(ret));
+	/* what GROUP="userdma", MODE="0660" in the udev rule does */
+	ret = node_allow_user(t->path);
+	if (ret)
+		bail("chown/chmod %s: %s", t->path, strerror(-ret));
+}
+
+void ro_test_cleanup(void)
+{
+	if (!ro_current)
+		return;
+	if (node_restore_root())
+		diag("could not restore %s to 0600 root:root", ro_current->path);
+	if (ro_current->file[0])
+		unlink(ro_current->file);
+}
+
+int ro_ok_test_end(const struct ro_test *t)
+{
+	struct node_stats last;
+	int ret;
+
+	ro_test_cleanup();
+	ret = wait_node_stats(t->node, &t->base, 3000, &last);
+	return ok(ret, "at the end: the node's counters at baseline (regions %lld, imported %lld, exported %lld)",
+		  last.regions, last.imported, last.exported);
 }

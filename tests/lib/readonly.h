@@ -11,8 +11,8 @@
  * the zero page) before reporting the failure, so the guest is not left
  * with a changed root file or a dirty shared zero page.
  */
-#ifndef UDT_H1_READONLY_H
-#define UDT_H1_READONLY_H
+#ifndef UDT_READONLY_H
+#define UDT_READONLY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,4 +94,30 @@ int ro_ok_submit_refused(int f, uint32_t src, uint64_t soff, uint32_t dst,
 			 uint64_t doff, uint64_t len, const char *fmt, ...)
 	TAP_PRINTF(7, 8);
 
-#endif /* UDT_H1_READONLY_H */
+/* ---- the frame of a test handing uid 1000 read-only memory ------------- */
+
+struct ro_test {
+	const char *node;	/* the 64-bit edu device's node */
+	char path[64];		/* /dev/<node> */
+	char file[64];		/* root's 0444 file, /tmp/<name>.<pid> */
+	struct node_stats base;	/* the node's counters at the start */
+};
+
+/*
+ * As root, before the first subtest: fill t (the node of the 64-bit edu
+ * device, its counters), register ro_test_cleanup() with atexit(), create
+ * root's file /tmp/<name>.<pid> (ro_root_file() with len and seed) and
+ * open the node to uid 1000 (node_allow_user() of unpriv.h).  t must live
+ * until exit.  Bails on failure.
+ */
+void ro_test_start(struct ro_test *t, const char *name, size_t len,
+		   uint64_t seed);
+/*
+ * Put the node back to 0600 root:root (a diag line when that fails) and
+ * remove root's file; run again at exit, when it finds nothing to restore.
+ */
+void ro_test_cleanup(void);
+/* Subtest: ro_test_cleanup(), then the node's counters back at t->base. */
+int ro_ok_test_end(const struct ro_test *t);
+
+#endif /* UDT_READONLY_H */
