@@ -185,6 +185,10 @@ err_free:
 	return ERR_PTR(ret);
 }
 
+/*
+ * The mapping an importer unmaps: by its table, or, where the dma-buf core
+ * handed the importer a copy of it, the attachment's only mapping.
+ */
 static struct udma_attach_map *udma_find_map(struct udma_attachment *a,
 					     struct sg_table *sgt)
 {
@@ -193,6 +197,8 @@ static struct udma_attach_map *udma_find_map(struct udma_attachment *a,
 	list_for_each_entry(m, &a->maps, link)
 		if (m->sgt == sgt)
 			return m;
+	if (list_is_singular(&a->maps))
+		return list_first_entry(&a->maps, struct udma_attach_map, link);
 	return NULL;
 }
 
@@ -211,6 +217,8 @@ static void udma_dmabuf_unmap(struct dma_buf_attachment *attach,
 		udma_map_take_back(r, a, m);
 	}
 	mutex_unlock(&r->lock);
+	if (m)
+		sgt = m->sgt;
 	dma_unmap_sgtable(attach->dev, sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(sgt);
 	kfree(sgt);
@@ -541,19 +549,21 @@ void udma_export_zap(struct userdma_region *r)
 }
 
 /*
- * The ownership record of one mapping of our own dma-buf, for a userdma
- * node importing it; NULL for anyone else's dma-buf.
+ * The ownership record of the mapping a userdma node just made of our
+ * own dma-buf (it maps its attachment once), or NULL for anyone else's
+ * dma-buf.  By attachment, not by table: the dma-buf core may hand the
+ * importer a copy of the table it got from us.
  */
-struct udma_own *udma_export_own(struct dma_buf_attachment *attach,
-				 struct sg_table *sgt)
+struct udma_own *udma_export_own(struct dma_buf_attachment *attach)
 {
 	struct userdma_region *r = attach->dmabuf->priv;
+	struct udma_attachment *a = attach->priv;
 	struct udma_attach_map *m;
 
 	if (attach->dmabuf->ops != &udma_dmabuf_ops)
 		return NULL;
 	mutex_lock(&r->lock);
-	m = udma_find_map(attach->priv, sgt);
+	m = list_first_entry_or_null(&a->maps, struct udma_attach_map, link);
 	mutex_unlock(&r->lock);
 	return m ? &m->own : NULL;
 }

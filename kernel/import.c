@@ -54,7 +54,7 @@ static int udma_import_map(struct userdma_region *r)
 	 * bytes of this mapping, and this handle's syncs keep it, so that
 	 * unmapping copies back only what the device was handed.
 	 */
-	own = udma_export_own(r->import_attach, r->import_sgt);
+	own = udma_export_own(r->import_attach);
 	if (own) {
 		udma_own_cpu(own, 0, r->length);
 		r->ownp = own;

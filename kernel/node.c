@@ -187,19 +187,25 @@ static int udma_open(struct inode *inode, struct file *file)
 	mutex_init(&uf->xfer_lock);
 	init_waitqueue_head(&uf->wq);
 
-	/* the first open lets the device master the bus again */
-	ret = udma_devref_enter(&node->ref);
+	/*
+	 * The removal marks the device gone before it walks the files under
+	 * files_lock: a file added here before that walk is stopped by it,
+	 * one added after it sees gone.  The first open lets the device
+	 * master the bus again.
+	 */
+	mutex_lock(&node->files_lock);
+	ret = udma_devref_gone(&node->ref) ? -ENODEV : 0;
+	if (!ret) {
+		if (!node->nr_open++ && node->ops)
+			node->ops->activate(node->dma_dev);
+		list_add(&uf->link, &node->files);
+		get_device(&node->dev);
+	}
+	mutex_unlock(&node->files_lock);
 	if (ret) {
 		kfree(uf);
 		return ret;
 	}
-	get_device(&node->dev);
-	mutex_lock(&node->files_lock);
-	if (!node->nr_open++ && node->ops)
-		node->ops->activate(node->dma_dev);
-	list_add(&uf->link, &node->files);
-	mutex_unlock(&node->files_lock);
-	udma_devref_exit(&node->ref);
 	file->private_data = uf;
 	return nonseekable_open(inode, file);
 }

@@ -150,8 +150,7 @@ struct dma_buf *udma_export_get(struct userdma_region *r);
 int udma_export_mmap(struct userdma_region *r, struct vm_area_struct *vma,
 		     unsigned long pgoff);
 void udma_export_zap(struct userdma_region *r);
-struct udma_own *udma_export_own(struct dma_buf_attachment *attach,
-				 struct sg_table *sgt);
+struct udma_own *udma_export_own(struct dma_buf_attachment *attach);
 
 /* sync.c */
 int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu);

@@ -125,6 +125,15 @@ void ro_map(struct ro_mem *m, enum ro_route r, const char *path, size_t len,
 			bail("open %s O_RDONLY: %s", path, strerror(errno));
 	}
 	p = mmap(NULL, len, PROT_READ, flags, m->fd, 0);
+	/*
+	 * Before 6.7 ("mm: allow read-only shared mappings of F_SEAL_WRITE
+	 * memfds") a write seal refused even a read-only shared mapping;
+	 * a private one maps the same page cache pages.
+	 */
+	if (p == MAP_FAILED && errno == EPERM && r == RO_SEALED_MEMFD) {
+		diag("this kernel refuses a shared mapping of a write-sealed memfd: mapped MAP_PRIVATE PROT_READ");
+		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, m->fd, 0);
+	}
 	if (p == MAP_FAILED)
 		bail("mmap %s: %s", ro_route_name(r), strerror(errno));
 	m->p = p;
