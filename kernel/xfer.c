@@ -466,7 +466,7 @@ int udma_ioctl_channel(struct userdma_file *uf, void __user *arg)
 		return -EINVAL;
 
 	while ((ret = udma_channel_try(uf, &cmd, arg, usize)) == -EFAULT &&
-	       ++tries < 3 && !udma_fault_in_writeable(arg, usize))
+	       ++tries < 3 && udma_fault_in_writeable(arg, usize))
 		;
 	return ret;
 }
