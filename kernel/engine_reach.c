@@ -17,7 +17,7 @@
 #include <linux/sizes.h>
 
 #include "engine.h"
-#include "region.h"
+#include "devcaps.h"
 
 /*
  * System RAM is verified a window at a time: one search of the resource

@@ -2,12 +2,13 @@
 /*
  * Fault injection (USERDMA_FAULT=y builds only; see docs/reliability.md).
  *
- * Each failure site of the module is one named point.  udma_fault(point)
- * sits right before the call it stands for and, when it fires, the caller
- * produces what the real call returns on failure, so the real unwind path
- * runs.  Production builds compile every udma_fault() to false.
+ * Each failure site of the module is one named point.  A statement
+ * `if (udma_should_fail(point)) { ret = ...; goto ...; }` sits right before
+ * the call it stands for and, when it fires, takes the path the real call's
+ * failure takes, so the real unwind runs.  Production builds compile every
+ * udma_should_fail() to false.
  *
- * Control: /sys/kernel/debug/userdma/fault/ (fault.c).
+ * Control: /sys/kernel/debug/userdma/fault/ (test/fault.c).
  *
  * Sites deliberately without a point:
  *  - probe and module load (pci.c, node.c udma_node_create and
@@ -15,7 +16,7 @@
  *    time, not on any path user space drives through a node;
  *  - xa_store() in udma_handle_publish(): it stores into a slot that
  *    xa_alloc() reserved, which allocates nothing and cannot fail;
- *  - dmaengine_submit() in xfer.c: neither of the module's engines can
+ *  - dmaengine_submit() in xfer_core.c: neither of the module's engines can
  *    fail tx_submit, and a descriptor that was prepared but not submitted
  *    belongs to the engine (freeing it needs DESC_REUSE), so pretending the
  *    call failed would leak a descriptor the real call never leaks;
@@ -33,50 +34,56 @@
 
 struct dentry;
 
+/* X(POINT, name in debugfs, where) for every failure site, in one list */
+#define UDMA_FAULT_POINTS(X) \
+	X(COPY_CMD, copy_cmd, "handle.c: copy-in of a command struct") \
+	X(REPLY, reply, "handle.c: copy-out of a reply") \
+	X(HANDLE_RESERVE, handle_reserve, "handle.c: xa_alloc() of a handle") \
+	X(SEGMENTS_COPY, segments_copy, "ioctl_region.c: copy_to_user() of SEGMENTS") \
+	X(OPEN_ALLOC, open_alloc, "node.c: an open file's state") \
+	X(REGION_ALLOC, region_alloc, "region.c: the region") \
+	X(PIN_ARRAY, pin_array, "pin.c: the page array") \
+	X(CHARGE, charge, "pin.c: RLIMIT_MEMLOCK charge") \
+	X(PIN, pin, "pin.c: pin_user_pages_fast() fails") \
+	X(PIN_SHORT, pin_short, "pin.c: pin_user_pages_fast() pins fewer") \
+	X(SG_TABLE, sg_table, "map.c: the scatterlist") \
+	X(DMA_MAP, dma_map, "map.c: dma_map_sgtable()") \
+	X(SEGS_ALLOC, segs_alloc, "map.c: the segment array (imports too)") \
+	X(ALLOC_ARRAY, alloc_array, "cached.c: the page array") \
+	X(ALLOC_PAGES, alloc_pages, "cached.c: alloc_pages() of one block") \
+	X(ALLOC_COHERENT, alloc_coherent, "coherent.c: dma_alloc_attrs()") \
+	X(DMABUF_EXPORT, dmabuf_export, "export.c: dma_buf_export()") \
+	X(EXPORT_FD, export_fd, "ioctl_buf.c: get_unused_fd_flags()") \
+	X(ATTACH_ALLOC, attach_alloc, "export.c: an importer's attachment") \
+	X(MAP_SGT_ALLOC, map_sgt_alloc, "export.c: an importer's sg_table") \
+	X(MAP_TABLE, map_table, "export.c: its scatterlist") \
+	X(MAP_DMA, map_dma, "export.c: dma_map_sgtable() for it") \
+	X(MMAP, mmap, "mmap.c: inserting pages or PFNs") \
+	X(VMAP, vmap, "export.c: vmap() for an importer") \
+	X(IMPORT_ATTACH, import_attach, "import.c: dma_buf_attach()") \
+	X(IMPORT_MAP, import_map, "import.c: dma_buf_map_attachment()") \
+	X(XFER_CTX, xfer_ctx, "xfer_core.c: a channel's context") \
+	X(XFER_CHAN, xfer_chan, "xfer_core.c: dma_request_channel()") \
+	X(XFER_COPY_IN, xfer_copy_in, "xfer_ioctl.c: copy-in of one xfer") \
+	X(XFER_ALLOC, xfer_alloc, "xfer_ioctl.c: one transfer and its pieces") \
+	X(XFER_COOKIE, xfer_cookie, "xfer_ioctl.c: put_user() of the cookie") \
+	X(XFER_PREP, xfer_prep, "xfer_core.c: dmaengine_prep_dma_memcpy()") \
+	X(XFER_READ_COPY, xfer_read_copy, "xfer_ioctl.c: copy_to_user() of read()") \
+	X(SW_DESC, sw_desc, "engine_sw.c: a descriptor (GFP_NOWAIT)") \
+	X(EDU_DESC, edu_desc, "test/engine_edu.c: a descriptor (GFP_NOWAIT)")
+
 enum udma_fault_point {
-	UDMA_FP_COPY_CMD,	/* ioctl.c: copy-in of a command struct */
-	UDMA_FP_REPLY,		/* ioctl.c: copy-out of a reply */
-	UDMA_FP_HANDLE_RESERVE,	/* ioctl.c: xa_alloc() of a handle */
-	UDMA_FP_SEGMENTS_COPY,	/* ioctl.c: copy_to_user() of SEGMENTS */
-	UDMA_FP_OPEN_ALLOC,	/* node.c: an open file's state */
-	UDMA_FP_REGION_ALLOC,	/* region.c: the region */
-	UDMA_FP_PIN_ARRAY,	/* pin.c: the page array */
-	UDMA_FP_CHARGE,		/* pin.c: RLIMIT_MEMLOCK charge */
-	UDMA_FP_PIN,		/* pin.c: pin_user_pages_fast() fails */
-	UDMA_FP_PIN_SHORT,	/* pin.c: pin_user_pages_fast() pins fewer */
-	UDMA_FP_SG_TABLE,	/* map.c: the scatterlist */
-	UDMA_FP_DMA_MAP,	/* map.c: dma_map_sgtable() */
-	UDMA_FP_SEGS_ALLOC,	/* map.c: the segment array (also imports) */
-	UDMA_FP_ALLOC_ARRAY,	/* alloc.c: the page array */
-	UDMA_FP_ALLOC_PAGES,	/* alloc.c: alloc_pages() of one block */
-	UDMA_FP_ALLOC_COHERENT,	/* alloc.c: dma_alloc_attrs() */
-	UDMA_FP_DMABUF_EXPORT,	/* export.c: dma_buf_export() */
-	UDMA_FP_EXPORT_FD,	/* ioctl_buf.c: get_unused_fd_flags() */
-	UDMA_FP_ATTACH_ALLOC,	/* export.c: an importer's attachment */
-	UDMA_FP_MAP_SGT_ALLOC,	/* export.c: an importer's sg_table */
-	UDMA_FP_MAP_TABLE,	/* export.c: its scatterlist */
-	UDMA_FP_MAP_DMA,	/* export.c: dma_map_sgtable() for it */
-	UDMA_FP_MMAP,		/* export.c: inserting pages or PFNs */
-	UDMA_FP_VMAP,		/* export.c: vmap() for an importer */
-	UDMA_FP_IMPORT_ATTACH,	/* import.c: dma_buf_attach() */
-	UDMA_FP_IMPORT_MAP,	/* import.c: dma_buf_map_attachment() */
-	UDMA_FP_XFER_CTX,	/* xfer.c: a channel's context */
-	UDMA_FP_XFER_CHAN,	/* xfer.c: dma_request_channel() */
-	UDMA_FP_XFER_COPY_IN,	/* xfer.c: copy-in of one xfer */
-	UDMA_FP_XFER_ALLOC,	/* xfer.c: one transfer and its pieces */
-	UDMA_FP_XFER_COOKIE,	/* xfer.c: put_user() of the cookie */
-	UDMA_FP_XFER_PREP,	/* xfer.c: dmaengine_prep_dma_memcpy() */
-	UDMA_FP_XFER_READ_COPY,	/* xfer.c: copy_to_user() of read() */
-	UDMA_FP_SW_DESC,	/* engine_sw.c: a descriptor (GFP_NOWAIT) */
-	UDMA_FP_EDU_DESC,	/* engine_edu.c: a descriptor (GFP_NOWAIT) */
+#define UDMA_FP_ENUM(point, name, where) UDMA_FP_##point,
+	UDMA_FAULT_POINTS(UDMA_FP_ENUM)
+#undef UDMA_FP_ENUM
 	UDMA_FP_NR
 };
 
 #ifdef USERDMA_FAULT
-bool udma_fault(enum udma_fault_point point);
+bool udma_should_fail(enum udma_fault_point point);
 void udma_fault_init(struct dentry *root);
 #else
-static inline bool udma_fault(enum udma_fault_point point)
+static inline bool udma_should_fail(enum udma_fault_point point)
 {
 	return false;
 }

@@ -2,14 +2,17 @@
 /*
  * userdma: zero-copy DMA between devices and user memory.
  *
- * pin.c -> map.c -> sync.c is the pipeline, region.c its lifetime and
- * in-kernel API, node.c and ioctl.c the character device, pci.c the
- * device binding.  This file holds the module's limits and its entry points.
+ * docs/architecture.md draws the layers: pin.c, map.c and sync.c are the
+ * pipeline, region.c and the kind files (user.c, cached.c, coherent.c,
+ * import.c) its objects, handle.c and the ioctl files the character
+ * device's commands, node.c and pci.c the devices.  This file holds the
+ * module's limits (params.h) and its entry points.
  */
 #include <linux/module.h>
 
 #include "engine.h"
 #include "node.h"
+#include "params.h"
 #include "pci.h"
 #include "xfer.h"
 
@@ -26,7 +29,7 @@ module_param_named(max_inflight, udma_max_inflight, uint, 0444);
 MODULE_PARM_DESC(max_inflight, "Transfers in flight or unread per open file (default 4096)");
 
 /*
- * A transfer takes one engine descriptor per piece (xfer.c): bounded, so
+ * A transfer takes one engine descriptor per piece (xfer_split.c): bounded, so
  * that no request makes the module allocate without limit.
  */
 unsigned int udma_max_xfer_pieces = 1U << 18;

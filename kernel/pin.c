@@ -15,7 +15,7 @@
 #include "bench.h"
 #include "compat.h"
 #include "fault.h"
-#include "region.h"
+#include "stage.h"
 
 /*
  * Pages per pin_user_pages_fast() call: bounds how long one call holds the
@@ -36,7 +36,7 @@ int udma_charge(struct userdma_region *r)
 
 	if (!mm)
 		return -EFAULT;
-	if (udma_fault(UDMA_FP_CHARGE))
+	if (udma_should_fail(UDMA_FP_CHARGE))
 		return -ENOMEM;
 	pinned = atomic64_add_return(r->npages, &mm->pinned_vm);
 	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
@@ -85,12 +85,12 @@ static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
 			ret = -EINTR;
 			break;
 		}
-		if (udma_fault(UDMA_FP_PIN)) {
+		if (udma_should_fail(UDMA_FP_PIN)) {
 			ret = -EFAULT;
 			break;
 		}
 		/* a short pin: the loop goes on from where it stopped */
-		if (batch > 1 && udma_fault(UDMA_FP_PIN_SHORT))
+		if (batch > 1 && udma_should_fail(UDMA_FP_PIN_SHORT))
 			batch /= 2;
 		ret = udma_pin_batch(start + pinned * PAGE_SIZE, batch,
 				     gup_flags, r->pages + pinned);

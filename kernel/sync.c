@@ -16,7 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 
-#include "region.h"
+#include "stage.h"
 
 unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 {
@@ -76,7 +76,7 @@ static void udma_sync_joined(struct userdma_region *r,
 	/* a coherent device without bounce buffers: nothing to walk */
 	if (!dma_need_sync(r->dev, seg->addr))
 		return;
-	if (r->kind == UDMA_IMPORT) {
+	if (r->kind->foreign_table) {
 		while (offset < end) {
 			u64 n = min_t(u64, end - offset,
 				      PAGE_SIZE - offset_in_page(base + offset));
@@ -108,8 +108,8 @@ static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end) || end > r->length)
 		return -ERANGE;
-	/* coherent memory needs no maintenance */
-	if (r->kind == UDMA_COHERENT)
+	/* the device's coherent memory needs no maintenance */
+	if (r->kind->device_memory)
 		return 0;
 
 	for (i = udma_seg_index(r, offset); offset < end; i++) {

@@ -3,7 +3,8 @@
 # checkpatch.pl --strict on every kernel source and header (the module's
 # and the example driver's), and a sparse (C=2) W=1 build of both against
 # each installed kernel with no diagnostics at all; the module also in its
-# benchmark (USERDMA_BENCH=y) and fault-injection (USERDMA_FAULT=y) variants.
+# benchmark (USERDMA_BENCH=y) and test (USERDMA_FAULT=y USERDMA_EDU=y)
+# variants, and the production build is checked to hold no test part.
 # checkpatch.pl comes from Debian's linux-source package (the headers
 # packages lack it); only that script and its data files are unpacked.
 set -uo pipefail
@@ -42,13 +43,26 @@ checkpatch() {
 	echo "$script"
 }
 
+# What only test builds may contain: QEMU's edu ID (a module alias), its
+# parameter, and the symbols of kernel/test/ and the bench ioctl.
+production_is_clean() {
+	local ko=$1 bad
+	[ -f "$ko" ] || { echo "no $ko"; return 1; }
+	bad=$( {
+		modinfo -F alias "$ko" | grep -i 'v00001234d000011E8'
+		modinfo -F parm "$ko" | grep '^edu_dma_bits'
+		nm "$ko" | grep -E ' (udma_should_fail|udma_fault_init|udma_edu_|udma_bench)'
+	} )
+	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 if cp_script=$(checkpatch); then
 	(cd "$top" && "$cp_script" --strict --no-tree --quiet --show-types \
-		-f kernel/*.c kernel/*.h include/linux/*.h include/uapi/linux/*.h \
-		examples/kernel/*.c) >"$log" 2>&1
+		-f kernel/*.c kernel/*.h kernel/test/*.c include/linux/*.h \
+		include/uapi/linux/*.h include/qemu/*.h examples/kernel/*.c) >"$log" 2>&1
 	tap $? "lint: checkpatch --strict on kernel/, include/ and examples/kernel/" "$log"
 	# the exported API's documentation must parse and cover every symbol
 	"$(dirname "$cp_script")/kernel-doc" -none -Werror \
@@ -75,17 +89,20 @@ for build in /lib/modules/*/build; do
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ (bench variant) for $kver are silent" "$log.f"
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
-	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y modules >"$log" 2>&1
+	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y USERDMA_EDU=y \
+		modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
-	tap $? "lint: sparse and W=1 build of kernel/ (fault-injection variant) for $kver are silent" "$log.f"
+	tap $? "lint: sparse and W=1 build of kernel/ (test variant: fault injection, edu) for $kver are silent" "$log.f"
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
 	rc=$?
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ for $kver are silent" "$log.f"
+	production_is_clean "$work/kernel/userdma.ko" >"$log" 2>&1
+	tap $? "lint: the production userdma.ko for $kver has no edu ID, edu_dma_bits, fault or bench code" "$log"
 	# the example driver links against the userdma just built
 	mkdir -p "$work/examples"
 	cp -r "$top/examples/kernel" "$work/examples/"

@@ -256,12 +256,24 @@ check_insmod() {
 	rc=$(cat /tmp/insmod.rc 2>/dev/null || echo 127)
 	if [ "$rc" -eq 0 ]; then
 		pass "guest: $cmd"
+		check_load_log
 		return 0
 	fi
 	fail "guest: $cmd failed with status $rc"
 	sed 's/^/# /' /tmp/insmod.out
 	dmesg | tail -n 20 | sed 's/^/# dmesg: /'
 	return 1
+}
+
+# Registering the engines and nodes must not collide in debugfs (each
+# dma_device gets a directory named after its device).
+check_load_log() {
+	if dmesg | grep 'debugfs: .*already present' >/tmp/load.bad; then
+		fail "guest: loading userdma left debugfs collisions"
+		sed 's/^/# dmesg: /' /tmp/load.bad
+	else
+		pass "guest: loading userdma left no debugfs collision"
+	fi
 }
 
 # Unloading must work and must not warn: a leaked handle or mapping shows
