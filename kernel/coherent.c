@@ -12,6 +12,7 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "kinds.h"
 #include "stage.h"
 

@@ -12,7 +12,7 @@
 #include "devref.h"
 
 void udma_devref_init(struct udma_devref *ref, struct device *dev,
-		       const char *binding)
+		      const char *binding)
 {
 	ref->dev = dev;
 	ref->binding = binding;
@@ -99,6 +99,7 @@ void udma_devref_revoke(struct udma_devref *ref)
 {
 	struct udma_devref_entry *e;
 
+	might_sleep();
 	WARN_ON_ONCE(!ref->gone);
 	while ((e = udma_devref_next(ref))) {
 		e->ops->revoke(e);

@@ -22,6 +22,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -68,7 +69,7 @@ struct udma_devref {
 };
 
 void udma_devref_init(struct udma_devref *ref, struct device *dev,
-		       const char *binding);
+		      const char *binding);
 int udma_devref_enter(struct udma_devref *ref);
 void udma_devref_exit(struct udma_devref *ref);
 /* Under enter: e now holds device state. */
@@ -78,6 +79,12 @@ void udma_devref_add(struct udma_devref *ref, struct udma_devref_entry *e,
 void udma_devref_del(struct udma_devref *ref, struct udma_devref_entry *e);
 void udma_devref_kill(struct udma_devref *ref);
 void udma_devref_revoke(struct udma_devref *ref);
+
+/* Device work runs between udma_devref_enter() and udma_devref_exit(). */
+static inline void udma_devref_assert_entered(struct udma_devref *ref)
+{
+	lockdep_assert_held(&ref->gone_sem);
+}
 
 static inline bool udma_devref_gone(struct udma_devref *ref)
 {

@@ -23,9 +23,6 @@ void udma_edu_exit(void);
 int udma_edu_setup_dma(struct pci_dev *pdev);
 struct udma_engine *udma_edu_attach(struct pci_dev *pdev);
 void udma_edu_detach(struct udma_engine *e);
-/* test/engine_edu.c */
-struct udma_engine *udma_edu_engine_create(struct pci_dev *pdev,
-					   struct device *host);
 #else
 #define UDMA_EDU_PCI_ID(data)
 

@@ -54,6 +54,13 @@ int udma_sw_init(void);
 void udma_sw_exit(void);
 struct udma_engine *udma_sw_engine_create(struct device *dev);
 
+#ifdef USERDMA_EDU
+struct pci_dev;
+/* test/engine_edu.c */
+struct udma_engine *udma_edu_engine_create(struct pci_dev *pdev,
+					   struct device *host);
+#endif
+
 /*
  * One side of a copy (engine_reach.c): the next device address, the
  * physically contiguous run of RAM it resolved to and how much is left.

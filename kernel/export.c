@@ -30,9 +30,10 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "fault.h"
 #include "devcaps.h"
-#include "kinds.h"
+#include "dmabuf.h"
+#include "fault.h"
+#include "region.h"
 
 /* One mapping of an importer, for CPU access and unmapping to maintain. */
 struct udma_attach_map {

@@ -23,7 +23,6 @@
 #include "params.h"
 #include "region.h"
 
-
 /*
  * Read a command struct the caller says is *usize bytes long.  Sizes past a
  * page are refused outright: checking that a huge tail is zero would let

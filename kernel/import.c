@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "devcaps.h"
+#include "dmabuf.h"
 #include "kinds.h"
 #include "params.h"
 #include "stage.h"

@@ -25,9 +25,8 @@
 #include "params.h"
 #include "region.h"
 
-
 /* Works on a node whose device has gone (WAIT: completions outlive it). */
-#define UDMA_IOCTL_AFTER_GONE	(1u << 0)
+#define UDMA_IOCTL_AFTER_GONE	BIT(0)
 
 struct udma_ioctl_op {
 	unsigned int cmd;
@@ -37,13 +36,14 @@ struct udma_ioctl_op {
 	udma_ioctl_fn fn;
 };
 
-#define UDMA_IOCTL(_nr, _struct, _last, _fn, _flags)			\
+/* USERDMA_IOC_<NR> takes struct userdma_<name> to udma_ioctl_<name>() */
+#define UDMA_IOCTL(_nr, _name, _last, _flags)				\
 	[_IOC_NR(USERDMA_IOC_##_nr)] = {				\
 		.cmd = USERDMA_IOC_##_nr,				\
 		.flags = _flags,					\
-		.size = sizeof(struct _struct),				\
-		.min_size = offsetofend(struct _struct, _last),		\
-		.fn = _fn,						\
+		.size = sizeof(struct userdma_##_name),			\
+		.min_size = offsetofend(struct userdma_##_name, _last),	\
+		.fn = udma_ioctl_##_name,				\
 	}
 
 #define UDMA_VER0(_nr, _struct, _last)					\
@@ -86,19 +86,17 @@ static int udma_ioctl_info(struct userdma_file *uf, void *kcmd,
 }
 
 static const struct udma_ioctl_op udma_ioctl_ops[] = {
-	UDMA_IOCTL(INFO, userdma_info, driver_name, udma_ioctl_info, 0),
-	UDMA_IOCTL(REGISTER, userdma_register, reserved, udma_ioctl_register, 0),
-	UDMA_IOCTL(SEGMENTS, userdma_segments, reserved, udma_ioctl_segments, 0),
-	UDMA_IOCTL(SYNC, userdma_sync, reserved, udma_ioctl_sync, 0),
-	UDMA_IOCTL(UNREGISTER, userdma_unregister, reserved,
-		   udma_ioctl_unregister, 0),
-	UDMA_IOCTL(CHANNEL, userdma_channel, engine, udma_ioctl_channel, 0),
-	UDMA_IOCTL(SUBMIT, userdma_submit, xfer_size, udma_ioctl_submit, 0),
-	UDMA_IOCTL(WAIT, userdma_wait, completion, udma_ioctl_wait,
-		   UDMA_IOCTL_AFTER_GONE),
-	UDMA_IOCTL(ALLOC, userdma_alloc, mmap_offset, udma_ioctl_alloc, 0),
-	UDMA_IOCTL(EXPORT, userdma_export, fd, udma_ioctl_export, 0),
-	UDMA_IOCTL(IMPORT, userdma_import, nr_segments, udma_ioctl_import, 0),
+	UDMA_IOCTL(INFO, info, driver_name, 0),
+	UDMA_IOCTL(REGISTER, register, reserved, 0),
+	UDMA_IOCTL(SEGMENTS, segments, reserved, 0),
+	UDMA_IOCTL(SYNC, sync, reserved, 0),
+	UDMA_IOCTL(UNREGISTER, unregister, reserved, 0),
+	UDMA_IOCTL(CHANNEL, channel, engine, 0),
+	UDMA_IOCTL(SUBMIT, submit, xfer_size, 0),
+	UDMA_IOCTL(WAIT, wait, completion, UDMA_IOCTL_AFTER_GONE),
+	UDMA_IOCTL(ALLOC, alloc, mmap_offset, 0),
+	UDMA_IOCTL(EXPORT, export, fd, 0),
+	UDMA_IOCTL(IMPORT, import, nr_segments, 0),
 };
 
 /* Room for any command struct: the largest is INFO's. */

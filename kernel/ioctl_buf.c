@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <uapi/linux/userdma.h>
 
+#include "dmabuf.h"
 #include "fault.h"
 #include "file.h"
 #include "handle.h"

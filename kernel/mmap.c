@@ -14,8 +14,9 @@
 #include <linux/mm.h>
 
 #include "compat.h"
+#include "dmabuf.h"
 #include "fault.h"
-#include "kinds.h"
+#include "region.h"
 
 static vm_fault_t udma_vm_fault(struct vm_fault *vmf)
 {

@@ -229,9 +229,10 @@ static const struct udma_devref_ops udma_region_devref_ops = {
 	.put = udma_region_devref_put,
 };
 
-/* Within the device's section: the region now holds device state. */
+/* The region now holds device state, until its release unlinks it. */
 void udma_region_link(struct userdma_region *r, struct udma_devref *ref)
 {
+	udma_devref_assert_entered(ref);
 	r->devref = ref;
 	udma_region_count(r, &ref->stats, 1);
 	udma_devref_add(ref, &r->devref_entry, &udma_region_devref_ops);
@@ -251,6 +252,8 @@ static void udma_region_release(struct kref *ref)
 
 void udma_region_put(struct userdma_region *r)
 {
+	/* the last reference unmaps and unpins, which sleeps */
+	might_sleep();
 	kref_put(&r->ref, udma_region_release);
 }
 

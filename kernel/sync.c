@@ -35,8 +35,8 @@ unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 
 /*
  * One physically contiguous piece.  With @may_sleep, bounce copies go in
- * 4 MiB chunks with a chance to reschedule after each (one 64 MiB
- * copy-back stalled RCU on a single vCPU).
+ * 4 MiB chunks with a chance to reschedule after each: copying back a
+ * large region in one go holds a CPU long enough to stall RCU.
  */
 static void udma_sync_piece(struct userdma_region *r, dma_addr_t addr,
 			    u64 length, bool for_cpu, bool may_sleep)

@@ -10,6 +10,7 @@
 #include <linux/overflow.h>
 #include <linux/uaccess.h>
 
+#include "dmabuf.h"
 #include "kinds.h"
 #include "params.h"
 #include "stage.h"
@@ -63,7 +64,7 @@ struct userdma_region *udma_user_create(struct device *dev,
 	if (ret)
 		return ERR_PTR(ret);
 
-	r = udma_region_alloc(sizeof(*r), &udma_user_kind, dev, dir, ref != NULL);
+	r = udma_region_alloc(sizeof(*r), &udma_user_kind, dev, dir, !!ref);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->uaddr = uaddr;

@@ -56,7 +56,7 @@ struct udma_xfer_ctx {
 	struct dma_chan *chan;		/* only under submit_lock once stopped */
 	u32 max_piece;			/* the engine's longest descriptor */
 	struct eventfd_ctx *eventfd;
-	struct mutex submit_lock;
+	struct mutex submit_lock;	/* submitting, and stopped */
 	bool stopped;
 	spinlock_t lock;		/* the lists, outstanding, pieces, last_cookie */
 	struct list_head inflight;

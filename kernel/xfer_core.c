@@ -8,8 +8,8 @@
  * of the regions and only then makes the completion visible.  An engine
  * whose callbacks may come from interrupt context has that done by
  * post_work; one that declares its callbacks sleepable (engine.h) posts in
- * them: under emulation every hand-off to another thread costs tens of
- * microseconds, more than a 4 KiB copy.
+ * them, which saves a hand-off to another thread: for small transfers
+ * that hand-off costs more than the copy.
  */
 #include <linux/dmaengine.h>
 #include <linux/eventfd.h>
@@ -221,13 +221,13 @@ static int udma_xfer_ctx_chan(struct udma_xfer_ctx *ctx, const char *name)
 	return 0;
 }
 
-/* Device work: the caller is inside the device's section. */
 struct udma_xfer_ctx *udma_xfer_ctx_create(struct userdma_file *uf,
 					   const char *name, int efd)
 {
 	struct udma_xfer_ctx *ctx;
 	int ret;
 
+	udma_devref_assert_entered(uf->ref);
 	if (udma_should_fail(UDMA_FP_XFER_CTX))
 		return ERR_PTR(-ENOMEM);
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);

@@ -73,6 +73,21 @@ else
 	tap 1 "lint: checkpatch.pl unavailable (linux-source could not be installed)"
 fi
 
+# userdma(4)'s MODULE PARAMETERS are the test build's parameters
+params_documented() {
+	diff <(modinfo -F parm "$1" | cut -d: -f1 | sort) \
+		<(sed -n '/^\.SH MODULE PARAMETERS/,/^\.SH /s/^\.B \([a-z_]*\)$/\1/p' \
+			"$top/man/man4/userdma.4" | sort)
+}
+
+# docs/reliability.md's table of fault points is kernel/fault_points.h's list
+fault_points_documented() {
+	diff <(sed -n 's/^UDMA_FAULT_POINT([A-Z_]*, \([a-z_]*\),.*/\1/p' "$top/kernel/fault_points.h" | sort) \
+		<(sed -n '/^### The points/,/^### /s/^| `\([a-z_]*\)` |.*/\1/p' "$top/docs/reliability.md" | sort)
+}
+fault_points_documented >"$log" 2>&1
+tap $? "lint: docs/reliability.md lists exactly the $(grep -c '^UDMA_FAULT_POINT(' "$top/kernel/fault_points.h") fault points of kernel/fault_points.h" "$log"
+
 # every code reference in README.md and docs/ resolves
 bash "$top/scripts/check-doc-refs.sh" >"$log" 2>&1
 tap $? "lint: code references in README.md and docs/ resolve ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
@@ -95,6 +110,10 @@ for build in /lib/modules/*/build; do
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of kernel/ (test variant: fault injection, edu) for $kver are silent" "$log.f"
+	params_documented "$work/kernel/userdma.ko" >"$log" 2>&1
+	tap $? "lint: userdma(4) documents exactly the module parameters of userdma.ko for $kver" "$log"
+	bash "$top/scripts/check-layers.sh" "$work/kernel" >"$log" 2>&1
+	tap $? "lint: kernel/ keeps the layers of docs/architecture.md for $kver ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 modules >"$log" 2>&1
 	rc=$?

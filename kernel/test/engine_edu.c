@@ -23,7 +23,6 @@
 #include <linux/wait.h>
 #include <qemu/edu.h>
 
-#include "edu.h"
 #include "engine.h"
 #include "fault.h"
 
@@ -33,6 +32,7 @@ struct udma_edu_desc {
 	/* an address the device would fault on: never reaches it */
 	enum dmaengine_tx_result fault;
 };
+
 /* udma_engine_free_descs() frees what it finds on the lists */
 static_assert(offsetof(struct udma_edu_desc, d) == 0);
 
@@ -62,6 +62,7 @@ static struct udma_edu_engine *to_edu(struct dma_chan *chan)
 static void udma_edu_command(struct udma_edu_engine *e, u64 src, u64 dst,
 			     u64 count, u32 cmd)
 {
+	lockdep_assert_held(&e->lock);
 	writeq(src, e->bar + EDU_REG_DMA_SRC);
 	writeq(dst, e->bar + EDU_REG_DMA_DST);
 	writeq(count, e->bar + EDU_REG_DMA_COUNT);
@@ -69,12 +70,13 @@ static void udma_edu_command(struct udma_edu_engine *e, u64 src, u64 dst,
 	e->busy = true;
 }
 
-/* Start the next command of cur, or the next descriptor; lock held. */
+/* Start the next command of cur, or the next descriptor. */
 static void udma_edu_kick(struct udma_edu_engine *e)
 {
 	struct udma_edu_desc *d = e->cur;
 	size_t n;
 
+	lockdep_assert_held(&e->lock);
 	while (!d) {
 		d = list_first_entry_or_null(&e->issued, struct udma_edu_desc,
 					     d.link);
@@ -106,7 +108,7 @@ static void udma_edu_callback(struct udma_edu_desc *d,
 	kfree(d);
 }
 
-/* Report the descriptors kick refused; lock not held. */
+/* Report the descriptors kick refused; the lock is not held. */
 static void udma_edu_complete_failed(struct udma_edu_engine *e)
 {
 	struct udma_edu_desc *d, *tmp;

@@ -25,9 +25,9 @@
 #include "fault.h"
 
 static const char * const udma_fault_names[UDMA_FP_NR] = {
-#define UDMA_FP_NAME(point, name, where) [UDMA_FP_##point] = #name,
-	UDMA_FAULT_POINTS(UDMA_FP_NAME)
-#undef UDMA_FP_NAME
+#define UDMA_FAULT_POINT(point, name, where)[UDMA_FP_##point] = #name,
+#include "fault_points.h"
+#undef UDMA_FAULT_POINT
 };
 
 static atomic_long_t udma_fault_total[UDMA_FP_NR];
