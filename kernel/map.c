@@ -12,11 +12,11 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "bench.h"
 #include "compat.h"
 #include "devcaps.h"
 #include "fault.h"
 #include "stage.h"
+#include "trace.h"
 
 static int udma_check_reach(struct userdma_region *r)
 {
@@ -97,6 +97,7 @@ int udma_map(struct userdma_region *r)
 {
 	int ret;
 
+	trace_userdma_stage(r, UDMA_STAGE_MAP_START);
 	if (udma_should_fail(UDMA_FP_SG_TABLE))
 		return -ENOMEM;
 	ret = udma_sg_from_pages(&r->sgt, r->pages, r->npages,
@@ -104,7 +105,7 @@ int udma_map(struct userdma_region *r)
 				 udma_max_sg_entry(r->dev), GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	udma_bench_stamp(USERDMA_BENCH_NS_SG);
+	trace_userdma_stage(r, UDMA_STAGE_SG_BUILT);
 
 	ret = udma_check_reach(r);
 	if (ret)
@@ -117,7 +118,7 @@ int udma_map(struct userdma_region *r)
 					     DMA_ATTR_SKIP_CPU_SYNC));
 	if (ret)
 		goto err_free_table;
-	udma_bench_stamp(USERDMA_BENCH_NS_MAP);
+	trace_userdma_stage(r, UDMA_STAGE_MAPPED);
 
 	ret = udma_build_segs(r, &r->sgt);
 	if (ret)
@@ -125,7 +126,7 @@ int udma_map(struct userdma_region *r)
 	/* the sync the map skipped; bounce copies in pieces (sync.c) */
 	udma_sync_sleepable(r, 0, r->length, false);
 	udma_track_init(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
+	trace_userdma_stage(r, UDMA_STAGE_READY);
 	return 0;
 
 err_unmap:
@@ -156,9 +157,10 @@ void udma_track_init(struct userdma_region *r)
  */
 void udma_unmap(struct userdma_region *r)
 {
+	trace_userdma_stage(r, UDMA_STAGE_UNMAP_START);
 	udma_take_back(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
+	trace_userdma_stage(r, UDMA_STAGE_TAKEN_BACK);
 	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&r->sgt);
-	udma_bench_stamp(USERDMA_BENCH_NS_UNMAP);
+	trace_userdma_stage(r, UDMA_STAGE_UNMAPPED);
 }

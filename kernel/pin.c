@@ -12,10 +12,10 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "bench.h"
 #include "compat.h"
 #include "fault.h"
 #include "stage.h"
+#include "trace.h"
 
 /*
  * Pages per pin_user_pages_fast() call: bounds how long one call holds the
@@ -113,6 +113,7 @@ int udma_pin(struct userdma_region *r)
 	if (r->dir != DMA_TO_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
+	trace_userdma_stage(r, UDMA_STAGE_PIN_START);
 	ret = udma_pages_alloc(r, UDMA_FP_PIN_ARRAY);
 	if (ret)
 		return ret;
@@ -120,12 +121,12 @@ int udma_pin(struct userdma_region *r)
 	ret = udma_charge(r);
 	if (ret)
 		goto err_free;
-	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
+	trace_userdma_stage(r, UDMA_STAGE_CHARGED);
 
 	ret = udma_pin_pages(r, gup_flags);
 	if (ret)
 		goto err_uncharge;
-	udma_bench_stamp(USERDMA_BENCH_NS_PIN);
+	trace_userdma_stage(r, UDMA_STAGE_PINNED);
 	return 0;
 
 err_uncharge:
@@ -137,10 +138,11 @@ err_free:
 
 void udma_unpin(struct userdma_region *r)
 {
+	trace_userdma_stage(r, UDMA_STAGE_UNPIN_START);
 	unpin_user_pages_dirty_lock(r->pages, r->npages,
 				    r->dir != DMA_TO_DEVICE);
-	udma_bench_stamp(USERDMA_BENCH_NS_UNPIN);
+	trace_userdma_stage(r, UDMA_STAGE_UNPINNED);
 	udma_uncharge(r);
 	udma_pages_free(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
+	trace_userdma_stage(r, UDMA_STAGE_UNCHARGED);
 }

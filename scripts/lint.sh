@@ -1,10 +1,10 @@
 #!/bin/bash
 # Kernel style gates, as TAP lines the test harness folds into its count:
-# checkpatch.pl --strict on every kernel source and header (the module's
-# and the example driver's), and a sparse (C=2) W=1 build of both against
-# each installed kernel with no diagnostics at all; the module also in its
-# benchmark (USERDMA_BENCH=y) and test (USERDMA_FAULT=y USERDMA_EDU=y)
-# variants, and the production build is checked to hold no test part.
+# checkpatch.pl --strict on every kernel source and header (the module's,
+# the example driver's and the bench module's), and a sparse (C=2) W=1
+# build of all three against each installed kernel with no diagnostics at
+# all; the module also in its test variant (USERDMA_FAULT=y USERDMA_EDU=y),
+# and the production build is checked to hold no test part.
 # checkpatch.pl comes from Debian's linux-source package (the headers
 # packages lack it); only that script and its data files are unpacked.
 set -uo pipefail
@@ -44,7 +44,8 @@ checkpatch() {
 }
 
 # What only test builds may contain: QEMU's edu ID (a module alias), its
-# parameter, and the symbols of kernel/test/ and the bench ioctl.
+# parameter, and the symbols of kernel/test/; and no build of the module
+# holds the bench module's (bench/kmod/).
 production_is_clean() {
 	local ko=$1 bad
 	[ -f "$ko" ] || { echo "no $ko"; return 1; }
@@ -62,8 +63,9 @@ trap 'rm -f "$log"' EXIT
 if cp_script=$(checkpatch); then
 	(cd "$top" && "$cp_script" --strict --no-tree --quiet --show-types \
 		-f kernel/*.c kernel/*.h kernel/test/*.c include/linux/*.h \
-		include/uapi/linux/*.h include/qemu/*.h examples/kernel/*.c) >"$log" 2>&1
-	tap $? "lint: checkpatch --strict on kernel/, include/ and examples/kernel/" "$log"
+		include/uapi/linux/*.h include/qemu/*.h examples/kernel/*.c \
+		bench/kmod/*.c bench/kmod/*.h) >"$log" 2>&1
+	tap $? "lint: checkpatch --strict on kernel/, include/, examples/kernel/ and bench/kmod/" "$log"
 	# the exported API's documentation must parse and cover every symbol
 	"$(dirname "$cp_script")/kernel-doc" -none -Werror \
 		"$top/include/linux/userdma.h" >"$log" 2>&1
@@ -97,13 +99,8 @@ for build in /lib/modules/*/build; do
 	kver=$(basename "$(dirname "$build")")
 	work=$(mktemp -d)
 	cp -r "$top/kernel" "$top/include" "$work/"
-	# the benchmark variant first: the example links the production one
-	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_BENCH=y modules >"$log" 2>&1
-	rc=$?
-	grep -v 'Skipping BTF generation' "$log" >"$log.f"
-	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
-	tap $? "lint: sparse and W=1 build of kernel/ (bench variant) for $kver are silent" "$log.f"
-	make -s -j"$(nproc)" -C "$build" M="$work/kernel" clean >/dev/null 2>&1
+	# the test variant first: the example and the bench module link the
+	# production one
 	make -s -j"$(nproc)" -C "$build" M="$work/kernel" W=1 C=2 USERDMA_FAULT=y USERDMA_EDU=y \
 		modules >"$log" 2>&1
 	rc=$?
@@ -131,6 +128,15 @@ for build in /lib/modules/*/build; do
 	grep -v 'Skipping BTF generation' "$log" >"$log.f"
 	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
 	tap $? "lint: sparse and W=1 build of examples/kernel/ for $kver are silent" "$log.f"
+	# the bench module, which uses the module's API and tracepoint
+	mkdir -p "$work/bench"
+	cp -r "$top/bench/kmod" "$work/bench/"
+	make -s -j"$(nproc)" -C "$build" M="$work/bench/kmod" W=1 C=2 \
+		KBUILD_EXTRA_SYMBOLS="$work/kernel/Module.symvers" modules >"$log" 2>&1
+	rc=$?
+	grep -v 'Skipping BTF generation' "$log" >"$log.f"
+	[ $rc -eq 0 ] && [ ! -s "$log.f" ]
+	tap $? "lint: sparse and W=1 build of bench/kmod/ for $kver are silent" "$log.f"
 	rm -rf "$work" "$log.f"
 done
 
