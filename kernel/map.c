@@ -97,6 +97,7 @@ int udma_map(struct userdma_region *r)
 {
 	int ret;
 
+	might_sleep();
 	trace_userdma_stage(r, UDMA_STAGE_MAP_START);
 	if (udma_should_fail(UDMA_FP_SG_TABLE))
 		return -ENOMEM;
@@ -149,14 +150,15 @@ void udma_track_init(struct userdma_region *r)
 
 /*
  * Bounced bytes the device owns go back to the pages first, in 4 MiB
- * pieces with rescheduling in between (a single 64 MiB copy-back under
- * emulation held a CPU long enough for RCU to report a stall), and the
- * unmap itself copies nothing.  The segment array stays until the region
+ * pieces with rescheduling in between (one copy of a large region would
+ * hold the CPU for as long as it takes), and the unmap itself copies
+ * nothing.  The segment array stays until the region
  * is freed: a SEGMENTS racing the release may still read it.  Callers may
  * sleep: unpinning follows.
  */
 void udma_unmap(struct userdma_region *r)
 {
+	might_sleep();
 	trace_userdma_stage(r, UDMA_STAGE_UNMAP_START);
 	udma_take_back(r);
 	trace_userdma_stage(r, UDMA_STAGE_TAKEN_BACK);

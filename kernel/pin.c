@@ -110,6 +110,7 @@ int udma_pin(struct userdma_region *r)
 	unsigned int gup_flags = FOLL_LONGTERM;
 	int ret;
 
+	might_sleep();
 	if (r->dir != DMA_TO_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
@@ -138,6 +139,7 @@ err_free:
 
 void udma_unpin(struct userdma_region *r)
 {
+	might_sleep();
 	trace_userdma_stage(r, UDMA_STAGE_UNPIN_START);
 	unpin_user_pages_dirty_lock(r->pages, r->npages,
 				    r->dir != DMA_TO_DEVICE);

@@ -104,6 +104,8 @@ static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 	unsigned int i;
 	u64 end;
 
+	if (may_sleep)
+		might_sleep();
 	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end) || end > r->length)
