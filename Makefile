@@ -25,6 +25,7 @@
 #   make arm64               the test suite on Debian's arm64 kernel in QEMU's virt
 #                            machine (SMMUv3), cross-built; not part of check
 #                            [KERNEL=6.12] [CONFIGS="strict swiotlb"] [LANES="main edu"]
+#                            [TESTS="name lane/name ..."]
 #   make soak [MINUTES=10]   the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) alone
 #                            for MINUTES per guest, not part of check
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]
