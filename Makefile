@@ -17,12 +17,15 @@
 #                            rule and userdma.ko [DESTDIR= PREFIX=/usr/local
 #                            KVER= | KDIR=]; make uninstall (mk/install.mk)
 #   make bench               benchmarks (not part of check): one guest per kernel
-#                            and configuration with the USERDMA_BENCH=y module;
+#                            and configuration with the module as tested and the
+#                            bench module (bench/kmod/, built against it) loaded;
 #                            results in build/bench/, tables and plots into
 #                            docs/performance.md [BENCH_ARGS=-q] [JOBS=1]
+#                            [BENCH_RENDER=0: docs/ left alone]
 #   make arm64               the test suite on Debian's arm64 kernel in QEMU's virt
 #                            machine (SMMUv3), cross-built; not part of check
 #                            [KERNEL=6.12] [CONFIGS="strict swiotlb"] [LANES="main edu"]
+#                            [TESTS="name lane/name ..."]
 #   make soak [MINUTES=10]   the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) alone
 #                            for MINUTES per guest, not part of check
 #                            [KERNELS=6.12] [CONFIGS="strict swiotlb"] [SEED=n]

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 #include <linux/userdma.h>
-#include <linux/userdma_bench.h>
 
 #include "userdma.h"
+#include "userdma_bench_uapi.h"
 
 #define KiB	(1024ull)
 #define MiB	(1024ull * 1024)
@@ -25,7 +25,7 @@ struct stat2 {
 
 struct bench {
 	struct userdma *u;	/* bound to the sw engine for transfers */
-	int fd;
+	int bench_fd;		/* the bench module's device */
 	const char *kernel, *config;
 	unsigned int reps;	/* repetitions of each measurement */
 	int quick;

@@ -143,8 +143,7 @@ uint64_t buf_huge_bytes(void *p)
 
 int bench_ioctl(struct bench *b, struct userdma_bench *cmd)
 {
-	cmd->size = sizeof(*cmd);
-	return ioctl(b->fd, USERDMA_IOC_BENCH, cmd) ? -errno : 0;
+	return ioctl(b->bench_fd, USERDMA_BENCH_IOC, cmd) ? -errno : 0;
 }
 
 unsigned int inner_iters(uint64_t size, unsigned int max)

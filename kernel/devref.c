@@ -1,24 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The list of regions holding a node's device, and its revocation
- * (devref.h).
+ * The list of what holds a node's device, and its revocation (devref.h).
  *
- * Lock order: gone_sem (read, around device work) before a region's lock;
- * a region's lock before the list's spinlock.  Revocation takes gone_sem
- * for write alone, then works region by region without it.
+ * Locks: gone_sem, read around device work (never across user memory),
+ * write once when the device goes; the list's spinlock, innermost.  An
+ * owner's revoke runs with neither held.
  */
 #include <linux/lockdep.h>
 #include <linux/sched.h>
 
 #include "devref.h"
-#include "region.h"
 
-void udma_devref_init(struct udma_devref *ref, struct device *dev)
+void udma_devref_init(struct udma_devref *ref, struct device *dev,
+		      const char *binding)
 {
 	ref->dev = dev;
+	ref->binding = binding;
 	init_rwsem(&ref->gone_sem);
 	spin_lock_init(&ref->lock);
-	INIT_LIST_HEAD(&ref->regions);
+	INIT_LIST_HEAD(&ref->entries);
 	init_waitqueue_head(&ref->drained);
 }
 
@@ -39,50 +39,37 @@ void udma_devref_exit(struct udma_devref *ref)
 	up_read(&ref->gone_sem);
 }
 
-void udma_devref_add(struct udma_devref *ref, struct userdma_region *r)
+void udma_devref_add(struct udma_devref *ref, struct udma_devref_entry *e,
+		     const struct udma_devref_ops *ops)
 {
 	lockdep_assert_held(&ref->gone_sem);
-	r->devref = ref;
-	udma_region_count(r, &ref->stats, 1);
+	e->ops = ops;
 	spin_lock(&ref->lock);
-	list_add_tail(&r->devref_link, &ref->regions);
+	list_add_tail(&e->link, &ref->entries);
 	spin_unlock(&ref->lock);
 }
 
-void udma_devref_del(struct userdma_region *r)
+void udma_devref_del(struct udma_devref *ref, struct udma_devref_entry *e)
 {
-	struct udma_devref *ref;
-
-	/* the exported count is kept under the region's lock (export.c) */
-	mutex_lock(&r->lock);
-	ref = r->devref;
-	r->devref = NULL;
-	if (ref && r->exported)
-		atomic_long_dec(&ref->stats.exported);
-	mutex_unlock(&r->lock);
-	if (!ref)
-		return;
-
-	udma_region_count(r, &ref->stats, -1);
 	/* the waker holds the lock: revocation cannot return under it */
 	spin_lock(&ref->lock);
-	list_del_init(&r->devref_link);
-	if (list_empty(&ref->regions))
+	list_del_init(&e->link);
+	if (list_empty(&ref->entries))
 		wake_up_all(&ref->drained);
 	spin_unlock(&ref->lock);
 }
 
-/* A region still on the list with a reference for the caller, or NULL. */
-static struct userdma_region *udma_devref_next(struct udma_devref *ref)
+/* An entry still on the list with a reference for the caller, or NULL. */
+static struct udma_devref_entry *udma_devref_next(struct udma_devref *ref)
 {
-	struct userdma_region *r;
+	struct udma_devref_entry *e;
 
 	spin_lock(&ref->lock);
-	list_for_each_entry(r, &ref->regions, devref_link) {
-		/* one at zero is being released, and leaves on its own */
-		if (kref_get_unless_zero(&r->ref)) {
+	list_for_each_entry(e, &ref->entries, link) {
+		/* one being released leaves the list on its own */
+		if (e->ops->tryget(e)) {
 			spin_unlock(&ref->lock);
-			return r;
+			return e;
 		}
 	}
 	spin_unlock(&ref->lock);
@@ -94,7 +81,7 @@ static bool udma_devref_drained(struct udma_devref *ref)
 	bool empty;
 
 	spin_lock(&ref->lock);
-	empty = list_empty(&ref->regions);
+	empty = list_empty(&ref->entries);
 	spin_unlock(&ref->lock);
 	return empty;
 }
@@ -110,13 +97,13 @@ void udma_devref_kill(struct udma_devref *ref)
 /* After udma_devref_kill(): take everything back and wait for stragglers. */
 void udma_devref_revoke(struct udma_devref *ref)
 {
-	struct userdma_region *r;
+	struct udma_devref_entry *e;
 
+	might_sleep();
 	WARN_ON_ONCE(!ref->gone);
-	while ((r = udma_devref_next(ref))) {
-		udma_region_detach(r);
-		udma_devref_del(r);
-		udma_region_put(r);
+	while ((e = udma_devref_next(ref))) {
+		e->ops->revoke(e);
+		e->ops->put(e);
 	}
 	wait_event(ref->drained, udma_devref_drained(ref));
 }

@@ -17,15 +17,15 @@
 #include <linux/sizes.h>
 
 #include "engine.h"
-#include "region.h"
+#include "devcaps.h"
 
 /*
  * System RAM is verified a window at a time: one search of the resource
  * tree then covers every run inside the window.  A memory section is the
  * unit RAM is added and removed in, so a whole one is usually all RAM.
  * The first 64 windows (8 GiB) found to be all RAM are remembered for
- * every descriptor of every engine of every node: searching the tree costs more than
- * copying a page under emulation, and small transfers come in batches.
+ * every descriptor of every engine of every node: searching the tree costs
+ * more than copying a page, and small transfers come in batches.
  * Only removing memory can make a remembered window wrong, so taking any
  * memory offline forgets them all.
  */

@@ -10,18 +10,12 @@
  * Descriptors run in order on a workqueue, one channel per open file that
  * asks for it, so a file's terminate never cancels another file's work.
  * The work runs on the CPU that issued it, where the submitter is about to
- * wait for it anyway: waking a worker on another CPU is the largest fixed
- * cost of a small transfer under emulation.  The workqueue is CPU
- * intensive (a long copy must not hold up other work bound to that CPU)
- * and of normal priority (nor starve the submitter's other threads).
+ * wait for it anyway, so no other CPU has to be woken.  The workqueue is
+ * CPU intensive (a long copy must not hold up other work bound to that
+ * CPU) and of normal priority (nor starve the submitter's other threads).
  */
-#include <linux/dma-direct.h>
 #include <linux/dmaengine.h>
 #include <linux/highmem.h>
-#include <linux/iommu.h>
-#include <linux/ioport.h>
-#include <linux/math64.h>
-#include <linux/memory.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -29,16 +23,8 @@
 #include "compat.h"
 #include "engine.h"
 #include "fault.h"
-#include "region.h"
 
 #define UDMA_SW_CHANNELS	16
-
-struct udma_sw_desc {
-	struct dma_async_tx_descriptor tx;
-	struct list_head link;
-	dma_addr_t src, dst;
-	size_t len;
-};
 
 struct udma_sw_chan {
 	struct dma_chan chan;
@@ -50,7 +36,7 @@ struct udma_sw_chan {
 };
 
 struct udma_sw_engine {
-	struct dma_device dd;
+	struct udma_engine e;
 	struct udma_sw_chan chans[UDMA_SW_CHANNELS];
 };
 
@@ -59,9 +45,9 @@ static struct udma_sw_chan *to_sw_chan(struct dma_chan *chan)
 	return container_of(chan, struct udma_sw_chan, chan);
 }
 
-static struct udma_sw_desc *to_sw_desc(struct dma_async_tx_descriptor *tx)
+static struct udma_engine_desc *to_desc(struct dma_async_tx_descriptor *tx)
 {
-	return container_of(tx, struct udma_sw_desc, tx);
+	return container_of(tx, struct udma_engine_desc, tx);
 }
 
 /*
@@ -91,10 +77,7 @@ void udma_sw_exit(void)
  *
  * The copy is memcpy_flushcache(): a DMA engine writes memory, not the
  * CPU's caches, which non-temporal stores model where the architecture
- * has them (plain memcpy() elsewhere).  It also keeps x86 off rep movsb,
- * which memcpy() uses with ERMS and which emulators such as QEMU's TCG run
- * a byte per step: on 6.1 guests that made the engine five times slower
- * than the same copy in user space.  The stores are weakly ordered, so
+ * has them (plain memcpy() elsewhere).  The stores are weakly ordered, so
  * udma_sw_run() fences before the completion is reported.
  */
 static void udma_sw_copy(phys_addr_t dst, phys_addr_t src, size_t n)
@@ -124,10 +107,10 @@ static void udma_sw_copy(phys_addr_t dst, phys_addr_t src, size_t n)
 }
 
 static enum dmaengine_tx_result udma_sw_copy_desc(struct udma_sw_chan *c,
-						  struct udma_sw_desc *d,
+						  struct udma_engine_desc *d,
 						  u32 *residue)
 {
-	struct device *dev = c->chan.device->dev;
+	struct device *dev = udma_engine_dma_dev(&c->chan);
 	struct udma_reach src, dst;
 	size_t left = d->len;
 
@@ -164,7 +147,7 @@ static enum dmaengine_tx_result udma_sw_copy_desc(struct udma_sw_chan *c,
  * completion is reported.
  */
 static enum dmaengine_tx_result udma_sw_run(struct udma_sw_chan *c,
-					    struct udma_sw_desc *d, u32 *residue)
+					    struct udma_engine_desc *d, u32 *residue)
 {
 	enum dmaengine_tx_result res = udma_sw_copy_desc(c, d, residue);
 
@@ -177,11 +160,11 @@ static void udma_sw_work(struct work_struct *work)
 {
 	struct udma_sw_chan *c = container_of(work, struct udma_sw_chan, work);
 	struct dmaengine_result res;
-	struct udma_sw_desc *d;
+	struct udma_engine_desc *d;
 
 	for (;;) {
 		spin_lock_bh(&c->lock);
-		d = list_first_entry_or_null(&c->issued, struct udma_sw_desc,
+		d = list_first_entry_or_null(&c->issued, struct udma_engine_desc,
 					     link);
 		if (d)
 			list_del(&d->link);
@@ -200,11 +183,8 @@ static void udma_sw_work(struct work_struct *work)
 		c->chan.completed_cookie = d->tx.cookie;
 		spin_unlock_bh(&c->lock);
 
-		/* process context, no lock held: xfer.c relies on both */
-		if (d->tx.callback_result)
-			d->tx.callback_result(d->tx.callback_param, &res);
-		else if (d->tx.callback)
-			d->tx.callback(d->tx.callback_param);
+		/* process context, no lock held: callbacks_sleep says so */
+		udma_engine_callback(&d->tx, res.result, res.residue);
 		kfree(d);
 	}
 }
@@ -215,12 +195,8 @@ static dma_cookie_t udma_sw_tx_submit(struct dma_async_tx_descriptor *tx)
 	dma_cookie_t cookie;
 
 	spin_lock_bh(&c->lock);
-	cookie = c->chan.cookie + 1;
-	if (cookie < DMA_MIN_COOKIE)
-		cookie = DMA_MIN_COOKIE;
-	tx->cookie = cookie;
-	c->chan.cookie = cookie;
-	list_add_tail(&to_sw_desc(tx)->link, &c->submitted);
+	cookie = udma_engine_cookie(tx);
+	list_add_tail(&to_desc(tx)->link, &c->submitted);
 	spin_unlock_bh(&c->lock);
 	return cookie;
 }
@@ -229,19 +205,16 @@ static struct dma_async_tx_descriptor *
 udma_sw_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 		    size_t len, unsigned long flags)
 {
-	struct udma_sw_desc *d;
+	struct udma_engine_desc *d;
 
 	if (!len)
 		return NULL;
-	d = udma_fault(UDMA_FP_SW_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
+	if (udma_should_fail(UDMA_FP_SW_DESC))
+		return NULL;
+	d = kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
-	dma_async_tx_descriptor_init(&d->tx, chan);
-	d->tx.flags = flags;
-	d->tx.tx_submit = udma_sw_tx_submit;
-	d->src = src;
-	d->dst = dst;
-	d->len = len;
+	udma_engine_desc_init(d, chan, flags, dst, src, len, udma_sw_tx_submit);
 	return &d->tx;
 }
 
@@ -267,15 +240,12 @@ static enum dma_status udma_sw_tx_status(struct dma_chan *chan,
 	used = chan->cookie;
 	done = chan->completed_cookie;
 	spin_unlock_bh(&c->lock);
-	dma_set_tx_state(state, done, used, 0);
-	return dma_async_is_complete(cookie, done, used);
+	return udma_engine_status(cookie, used, done, state);
 }
 
-/* Dropped descriptors are never completed, as dmaengine clients expect. */
 static int udma_sw_terminate_all(struct dma_chan *chan)
 {
 	struct udma_sw_chan *c = to_sw_chan(chan);
-	struct udma_sw_desc *d, *tmp;
 	LIST_HEAD(dropped);
 
 	spin_lock_bh(&c->lock);
@@ -285,8 +255,7 @@ static int udma_sw_terminate_all(struct dma_chan *chan)
 	chan->completed_cookie = chan->cookie;
 	spin_unlock_bh(&c->lock);
 
-	list_for_each_entry_safe(d, tmp, &dropped, link)
-		kfree(d);
+	udma_engine_free_descs(&dropped);
 	return 0;
 }
 
@@ -301,65 +270,60 @@ static void udma_sw_free_chan_resources(struct dma_chan *chan)
 	udma_sw_synchronize(chan);
 }
 
-bool udma_is_sw_engine(const struct dma_device *dd)
+static void udma_sw_free(struct udma_engine *e)
 {
-	return dd->device_prep_dma_memcpy == udma_sw_prep_memcpy;
+	kfree(container_of(e, struct udma_sw_engine, e));
 }
 
-const char *udma_engine_name(struct dma_chan *chan)
+/*
+ * The engine of the node bound to dev.  It is registered on dev itself: a
+ * dma_device needs a bound driver, and userdma is the one dev has.
+ */
+struct udma_engine *udma_sw_engine_create(struct device *dev)
 {
-	if (udma_is_sw_engine(chan->device))
-		return "sw";
-	if (udma_is_edu_engine(chan->device))
-		return "edu";
-	return dev_driver_string(chan->device->dev);
-}
-
-static void udma_sw_release(struct dma_device *dd)
-{
-	kfree(container_of(dd, struct udma_sw_engine, dd));
-}
-
-struct dma_device *udma_sw_engine_create(struct device *dev)
-{
-	struct udma_sw_engine *e;
+	struct udma_sw_engine *sw;
+	struct dma_device *dd;
 	int i, ret;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL);
+	if (!sw)
 		return ERR_PTR(-ENOMEM);
+	sw->e.dma_dev = dev;
+	sw->e.name = "sw";
+	sw->e.callbacks_sleep = true;
+	sw->e.free = udma_sw_free;
 
+	dd = &sw->e.dd;
 	/* only requested channels: no async_tx user may grab them */
-	dma_cap_set(DMA_PRIVATE, e->dd.cap_mask);
-	dma_cap_set(DMA_MEMCPY, e->dd.cap_mask);
-	e->dd.dev = dev;
-	e->dd.device_prep_dma_memcpy = udma_sw_prep_memcpy;
-	e->dd.device_issue_pending = udma_sw_issue_pending;
-	e->dd.device_tx_status = udma_sw_tx_status;
-	e->dd.device_terminate_all = udma_sw_terminate_all;
-	e->dd.device_synchronize = udma_sw_synchronize;
-	e->dd.device_free_chan_resources = udma_sw_free_chan_resources;
-	e->dd.device_release = udma_sw_release;
-	e->dd.residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
-	INIT_LIST_HEAD(&e->dd.channels);
+	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
+	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
+	dd->dev = dev;
+	dd->device_prep_dma_memcpy = udma_sw_prep_memcpy;
+	dd->device_issue_pending = udma_sw_issue_pending;
+	dd->device_tx_status = udma_sw_tx_status;
+	dd->device_terminate_all = udma_sw_terminate_all;
+	dd->device_synchronize = udma_sw_synchronize;
+	dd->device_free_chan_resources = udma_sw_free_chan_resources;
+	dd->residue_granularity = DMA_RESIDUE_GRANULARITY_BURST;
+	INIT_LIST_HEAD(&dd->channels);
 
 	for (i = 0; i < UDMA_SW_CHANNELS; i++) {
-		struct udma_sw_chan *c = &e->chans[i];
+		struct udma_sw_chan *c = &sw->chans[i];
 
-		c->chan.device = &e->dd;
+		c->chan.device = dd;
 		c->chan.cookie = DMA_MIN_COOKIE;
 		c->chan.completed_cookie = DMA_MIN_COOKIE;
 		spin_lock_init(&c->lock);
 		INIT_LIST_HEAD(&c->submitted);
 		INIT_LIST_HEAD(&c->issued);
 		INIT_WORK(&c->work, udma_sw_work);
-		list_add_tail(&c->chan.device_node, &e->dd.channels);
+		list_add_tail(&c->chan.device_node, &dd->channels);
 	}
 
-	ret = dma_async_device_register(&e->dd);
+	ret = udma_engine_register(&sw->e);
 	if (ret) {
-		kfree(e);
+		kfree(sw);
 		return ERR_PTR(ret);
 	}
-	return &e->dd;
+	return &sw->e;
 }

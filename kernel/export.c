@@ -1,21 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exporting regions as dma-bufs, and mmap() of allocated buffers.
- *
- * Every CPU mapping of a region goes through its dma-buf, also mmap() of
- * the node: the mapping then holds the dma-buf's file, the dma-buf holds
- * the region, and the memory lives exactly as long as anything can reach
- * it, however the handle, the node's files and the mappings are closed.
+ * Exporting regions as dma-bufs: the importers' side (attach, map, CPU
+ * access, vmap) and the dma-buf's life.  Its CPU mappings are mmap.c's.
  *
  * Nothing made here carries more access than the region it came from.  A
  * registration pinned without FOLL_WRITE (TO_DEVICE) becomes a read-only
  * dma-buf: its file is opened O_RDONLY, so no writable shared mapping of it
  * can be made or mprotect()ed into being, and importers may map it for
- * their device to read only (DMA_TO_DEVICE) and not vmap it.  Coherent
- * memory is the device's and goes with it: it is never handed to an
- * importer, and user mappings of it are made at fault time under the
- * region's lock, so that a device's removal (udma_export_zap) leaves no
- * page of it mapped; later accesses get SIGBUS.
+ * their device to read only (DMA_TO_DEVICE) and not vmap it.  The device's
+ * own (coherent) memory goes with the device: it is never handed to an
+ * importer, and the device's removal zaps every CPU mapping of it
+ * (udma_export_zap).
  *
  * Importers' mappings record which bytes their device owns (own.h): an
  * importer's device owns its mapping until CPU access begins through
@@ -35,6 +30,8 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "devcaps.h"
+#include "dmabuf.h"
 #include "fault.h"
 #include "region.h"
 
@@ -60,10 +57,10 @@ static int udma_dmabuf_attach(struct dma_buf *dmabuf,
 	struct userdma_region *r = dmabuf->priv;
 	struct udma_attachment *a;
 
-	/* coherent memory goes with the device: no importer could keep it */
-	if (r->kind == UDMA_COHERENT)
+	/* the device's memory goes with it: no importer could keep it */
+	if (r->kind->device_memory)
 		return -EOPNOTSUPP;
-	if (udma_fault(UDMA_FP_ATTACH_ALLOC))
+	if (udma_should_fail(UDMA_FP_ATTACH_ALLOC))
 		return -ENOMEM;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
@@ -138,7 +135,7 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 	/* a device writing pages pinned read-only would write the owner's file */
 	if (udma_region_readonly(r) && dir != DMA_TO_DEVICE)
 		return ERR_PTR(-EACCES);
-	if (udma_fault(UDMA_FP_MAP_SGT_ALLOC))
+	if (udma_should_fail(UDMA_FP_MAP_SGT_ALLOC))
 		return ERR_PTR(-ENOMEM);
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -148,8 +145,11 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	ret = udma_fault(UDMA_FP_MAP_TABLE) ? -ENOMEM :
-	      udma_dmabuf_table(r, m->sgt, attach->dev);
+	if (udma_should_fail(UDMA_FP_MAP_TABLE)) {
+		ret = -ENOMEM;
+		goto err_free_sgt;
+	}
+	ret = udma_dmabuf_table(r, m->sgt, attach->dev);
 	if (ret)
 		goto err_free_sgt;
 	/*
@@ -157,11 +157,11 @@ static struct sg_table *udma_dmabuf_map(struct dma_buf_attachment *attach,
 	 * importers': as for udma_map(), the CPU sync is made explicitly
 	 * (bounce slots are filled here) and the implicit one skipped.
 	 */
-	if (udma_fault(UDMA_FP_MAP_DMA))
+	if (udma_should_fail(UDMA_FP_MAP_DMA)) {
 		ret = -ENOMEM;
-	else
-		ret = dma_map_sgtable(attach->dev, m->sgt, dir,
-				      DMA_ATTR_SKIP_CPU_SYNC);
+		goto err_free_table;
+	}
+	ret = dma_map_sgtable(attach->dev, m->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_free_table;
 	dma_sync_sgtable_for_device(attach->dev, m->sgt, dir);
@@ -271,123 +271,6 @@ static int udma_dmabuf_end_cpu(struct dma_buf *dmabuf,
 	return udma_dmabuf_cpu_access(dmabuf, dir, false);
 }
 
-/* Where a coherent buffer's page lies: direct-mapped, or remapped. */
-static unsigned long udma_coherent_pfn(struct userdma_region *r,
-				       unsigned long pgoff)
-{
-	void *va = r->cpu_addr + (pgoff << PAGE_SHIFT);
-
-	if (is_vmalloc_addr(va))
-		return vmalloc_to_pfn(va);
-	return PHYS_PFN(virt_to_phys(va));
-}
-
-static vm_fault_t udma_coherent_fault(struct vm_fault *vmf,
-				      struct userdma_region *r)
-{
-	vm_fault_t ret = VM_FAULT_SIGBUS;
-
-	/* the device's removal zaps under this lock: nothing maps after it */
-	mutex_lock(&r->lock);
-	if (!r->detached)
-		ret = vmf_insert_pfn_prot(vmf->vma, vmf->address,
-					  udma_coherent_pfn(r, vmf->pgoff),
-					  vmf->vma->vm_page_prot);
-	mutex_unlock(&r->lock);
-	return ret;
-}
-
-/*
- * Every page of a registration or coherent buffer is mapped when first
- * touched; a cached buffer's pages are inserted at mmap() and come back
- * here after MADV_DONTNEED.  Pinned user pages stay pinned for as long as
- * the region lives, which this mapping ensures.
- */
-static vm_fault_t udma_vm_fault(struct vm_fault *vmf)
-{
-	struct userdma_region *r = vmf->vma->vm_private_data;
-
-	if (vmf->pgoff >= r->npages)
-		return VM_FAULT_SIGBUS;
-	switch (r->kind) {
-	case UDMA_CACHED:
-		vmf->page = r->pages[vmf->pgoff];
-		get_page(vmf->page);
-		return 0;
-	case UDMA_USER:
-		/* may be anonymous, which vm_insert_page() refuses */
-		return vmf_insert_pfn(vmf->vma, vmf->address,
-				      page_to_pfn(r->pages[vmf->pgoff]));
-	case UDMA_COHERENT:
-		return udma_coherent_fault(vmf, r);
-	default:
-		return VM_FAULT_SIGBUS;
-	}
-}
-
-static const struct vm_operations_struct udma_vm_ops = {
-	.fault = udma_vm_fault,
-};
-
-/* Mapped at fault time: VM_IO keeps GUP (and so further pins) off them. */
-static int udma_mmap_pfns(struct userdma_region *r, struct vm_area_struct *vma)
-{
-	if (r->kind == UDMA_COHERENT) {
-		bool detached;
-
-		mutex_lock(&r->lock);
-		detached = r->detached;
-		mutex_unlock(&r->lock);
-		if (detached)
-			return -ENODEV;
-		vma->vm_page_prot = udma_coherent_pgprot(r->dev,
-							 vma->vm_page_prot);
-	}
-	udma_vm_flags_set(vma, VM_IO | VM_PFNMAP);
-	return 0;
-}
-
-static int udma_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
-{
-	struct userdma_region *r = dmabuf->priv;
-	unsigned long npages = vma_pages(vma);
-
-	/*
-	 * A private copy of device memory would silently stop sharing.  A
-	 * shared mapping of a read-only file keeps only VM_MAYSHARE.
-	 */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
-	if (udma_region_readonly(r)) {
-		/* the O_RDONLY file already refuses this: the rule, twice */
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		udma_vm_flags_clear(vma, VM_MAYWRITE);
-	}
-	if (vma->vm_pgoff > r->npages || npages > r->npages - vma->vm_pgoff)
-		return -ENXIO;
-	if (udma_fault(UDMA_FP_MMAP))
-		return -ENOMEM;
-	udma_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	udma_vm_flags_clear(vma, VM_MAYEXEC);
-	/* the mapping holds the dma-buf's file, which holds the region */
-	vma->vm_private_data = r;
-	vma->vm_ops = &udma_vm_ops;
-
-	switch (r->kind) {
-	case UDMA_CACHED:
-		return vm_insert_pages(vma, vma->vm_start,
-				       r->pages + vma->vm_pgoff, &npages);
-	case UDMA_USER:
-	case UDMA_COHERENT:
-		return udma_mmap_pfns(r, vma);
-	default:
-		return -ENODEV;
-	}
-}
-
 /*
  * A kernel mapping for an importer.  Not of read-only pages: the caller
  * could write them; not of coherent memory: it goes with the device.
@@ -399,12 +282,13 @@ static void *udma_dmabuf_vaddr(struct userdma_region *r, int *err)
 	*err = 0;
 	if (udma_region_readonly(r))
 		*err = -EACCES;
-	else if (r->kind == UDMA_COHERENT)
+	else if (!r->kind->pages)
 		*err = -EOPNOTSUPP;
+	else if (udma_should_fail(UDMA_FP_VMAP))
+		*err = -ENOMEM;
 	if (*err)
 		return NULL;
-	vaddr = udma_fault(UDMA_FP_VMAP) ? NULL :
-		vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
+	vaddr = vmap(r->pages, r->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
 		*err = -ENOMEM;
 	return vaddr;
@@ -478,8 +362,9 @@ static struct dma_buf *udma_export_new(struct userdma_region *r)
 	info.size = udma_dmabuf_size(r);
 	info.flags = udma_region_readonly(r) ? O_RDONLY : O_RDWR;
 	info.priv = r;
-	dmabuf = udma_fault(UDMA_FP_DMABUF_EXPORT) ? ERR_PTR(-ENOMEM) :
-		 dma_buf_export(&info);
+	if (udma_should_fail(UDMA_FP_DMABUF_EXPORT))
+		return ERR_PTR(-ENOMEM);
+	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf))
 		return dmabuf;
 	udma_region_get(r);
@@ -500,16 +385,16 @@ struct dma_buf *udma_export_get(struct userdma_region *r)
 {
 	struct dma_buf *dmabuf;
 
-	if (r->kind == UDMA_IMPORT)
+	if (r->kind->foreign_table)
 		return ERR_PTR(-EINVAL);
-	if (r->kind == UDMA_USER &&
+	if (r->kind->user_memory &&
 	    (offset_in_page(r->uaddr) || offset_in_page(r->length)))
 		return ERR_PTR(-EINVAL);
 
 	mutex_lock(&r->lock);
 	if (r->disowned)
 		dmabuf = ERR_PTR(-ENOENT);
-	else if (r->kind == UDMA_COHERENT && r->detached)
+	else if (r->kind->device_memory && r->detached)
 		dmabuf = ERR_PTR(-ENODEV);
 	else if (r->dmabuf)
 		dmabuf = r->dmabuf;

@@ -1,380 +1,142 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ioctls of /dev/userdmaN.  Each command struct begins with its size:
- * copy_struct_from_user() zero-fills what an older caller did not pass and
- * refuses (E2BIG) unknown trailing bytes that are not zero; outputs are
- * copied back only as far as the caller's struct reaches.
- */
-#include <linux/dma-map-ops.h>
-#include <linux/swiotlb.h>
-#include <linux/uaccess.h>
-#include <uapi/linux/userdma.h>
-
-#include "bench.h"
-#include "compat.h"
-#include "fault.h"
-#include "node.h"
-#include "xfer.h"
-
-/*
- * Read a command struct the caller says is *usize bytes long.  Sizes past a
- * page are refused outright: checking that a huge tail is zero would let
- * one ioctl read gigabytes.
- */
-int udma_copy_cmd(void *kcmd, size_t ksize, size_t min_size,
-		  void __user *ucmd, u32 *usize)
-{
-	if (udma_fault(UDMA_FP_COPY_CMD) || get_user(*usize, (u32 __user *)ucmd))
-		return -EFAULT;
-	if (*usize < min_size)
-		return -EINVAL;
-	if (*usize > PAGE_SIZE)
-		return -E2BIG;
-	return copy_struct_from_user(kcmd, ksize, ucmd, *usize);
-}
-
-int udma_reply(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
-{
-	u32 n = min_t(u32, usize, ksize);
-
-	/* tell the caller how much of its struct this kernel filled */
-	*(u32 *)kcmd = n;
-	if (udma_fault(UDMA_FP_REPLY))
-		return -EFAULT;
-	return copy_to_user(ucmd, kcmd, n) ? -EFAULT : 0;
-}
-
-/*
- * The same for a caller holding what a departing device waits for: a
- * page that is not there is -EFAULT instead of a fault, which could wait
- * for ever (userfaultfd, FUSE).  The caller faults it in unlocked and
- * tries again.
- */
-int udma_reply_nofault(void __user *ucmd, void *kcmd, size_t ksize, u32 usize)
-{
-	u32 n = min_t(u32, usize, ksize);
-
-	*(u32 *)kcmd = n;
-	if (udma_fault(UDMA_FP_REPLY))
-		return -EFAULT;
-	return copy_to_user_nofault(ucmd, kcmd, n) ? -EFAULT : 0;
-}
-
-/*
- * Handles are reserved before anything is acquired, so that a full table
- * costs nothing, and published only once the reply has reached the caller:
- * until then no other thread can see (or UNREGISTER) the handle.
- */
-int udma_handle_reserve(struct userdma_file *uf, u32 *handle)
-{
-	int ret;
-
-	if (udma_fault(UDMA_FP_HANDLE_RESERVE))
-		return -ENOMEM;
-	ret = xa_alloc(&uf->regions, handle, NULL,
-		       XA_LIMIT(1, udma_max_regions), GFP_KERNEL_ACCOUNT);
-	return ret == -EBUSY ? -ENOSPC : ret;
-}
-
-/* Reply, then publish r under handle; on failure both are let go. */
-int udma_handle_publish(struct userdma_file *uf, u32 handle,
-			struct userdma_region *r, void __user *arg, void *kcmd,
-			size_t ksize, u32 usize)
-{
-	int ret = udma_reply(arg, kcmd, ksize, usize);
-
-	if (ret) {
-		udma_region_put(r);
-		xa_release(&uf->regions, handle);
-		return ret;
-	}
-	xa_store(&uf->regions, handle, r, GFP_KERNEL);
-	return 0;
-}
-
-struct userdma_region *udma_lookup(struct userdma_file *uf, u32 handle)
-{
-	struct userdma_region *r;
-
-	xa_lock(&uf->regions);
-	r = xa_load(&uf->regions, handle);
-	if (r)
-		udma_region_get(r);
-	xa_unlock(&uf->regions);
-	return r;
-}
-
-/* A reference that also keeps the region from being unregistered. */
-struct userdma_region *udma_lookup_busy(struct userdma_file *uf, u32 handle)
-{
-	struct userdma_region *r;
-
-	xa_lock(&uf->regions);
-	r = xa_load(&uf->regions, handle);
-	if (r) {
-		udma_region_get(r);
-		atomic_inc(&r->inflight);
-	}
-	xa_unlock(&uf->regions);
-	return r;
-}
-
-/*
- * Take a published region out of the table.  A handle still reserved by a
- * REGISTER in progress reads as empty and is left alone: erasing the
- * reservation would let another REGISTER reuse the index and one of the
- * two regions would be overwritten and never released.
- */
-struct userdma_region *udma_take(struct userdma_file *uf, unsigned long handle)
-{
-	struct userdma_region *r;
-
-	xa_lock(&uf->regions);
-	r = xa_load(&uf->regions, handle);
-	if (r && atomic_read(&r->inflight))
-		r = ERR_PTR(-EBUSY);
-	else if (r)
-		__xa_erase(&uf->regions, handle);
-	xa_unlock(&uf->regions);
-	return r;
-}
-
-enum dma_data_direction udma_dir(u32 direction)
-{
-	switch (direction) {
-	case USERDMA_DIR_TO_DEVICE:
-		return DMA_TO_DEVICE;
-	case USERDMA_DIR_FROM_DEVICE:
-		return DMA_FROM_DEVICE;
-	case USERDMA_DIR_BIDIRECTIONAL:
-		return DMA_BIDIRECTIONAL;
-	default:
-		return DMA_NONE;
-	}
-}
-
-static u32 udma_info_flags(struct device *dev)
-{
-	u32 flags = 0;
-
-	if (udma_iommu_translates(dev))
-		flags |= USERDMA_INFO_IOMMU;
-	else if (udma_force_bounce(dev))
-		flags |= USERDMA_INFO_BOUNCE;
-	if (dev_is_dma_coherent(dev))
-		flags |= USERDMA_INFO_COHERENT;
-	return flags;
-}
-
-static int udma_ioctl_info(struct userdma_file *uf, void __user *arg)
-{
-	struct device *dev = uf->node->dma_dev;
-	struct userdma_info info;
-	u32 usize;
-	int ret;
-
-	ret = udma_copy_cmd(&info, sizeof(info), USERDMA_INFO_SIZE_VER0, arg,
-			    &usize);
-	if (ret)
-		return ret;
-	/* all of it is output: a reused struct must not be refused */
-	memset(&info, 0, sizeof(info));
-	info.flags = udma_info_flags(dev);
-	info.abi_version = USERDMA_ABI_VERSION;
-	info.page_size = PAGE_SIZE;
-	info.dma_mask = dma_get_mask(dev);
-	info.max_seg_size = udma_max_seg_size(dev);
-	info.max_region_bytes = (u64)udma_max_region_mb << 20;
-	info.max_regions = udma_max_regions;
-	strscpy(info.device, dev_name(dev), sizeof(info.device));
-	strscpy(info.bus, dev->bus ? dev->bus->name : "", sizeof(info.bus));
-	strscpy(info.driver_name, uf->node->binding, sizeof(info.driver_name));
-	return udma_reply(arg, &info, sizeof(info), usize);
-}
-
-static int udma_ioctl_register(struct userdma_file *uf, void __user *arg)
-{
-	struct userdma_register reg;
-	struct userdma_region *r;
-	enum dma_data_direction dir;
-	u32 handle, usize;
-	int ret;
-
-	ret = udma_copy_cmd(&reg, sizeof(reg), USERDMA_REGISTER_SIZE_VER0, arg,
-			    &usize);
-	if (ret)
-		return ret;
-	if (reg.flags || reg.reserved)
-		return -EINVAL;
-	dir = udma_dir(reg.direction);
-	if (dir == DMA_NONE)
-		return -EINVAL;
-	if (reg.addr != (unsigned long)reg.addr)
-		return -EFAULT;
-
-	/* reserve the handle first: a full table must not cost a pin */
-	ret = udma_handle_reserve(uf, &handle);
-	if (ret)
-		return ret;
-	r = udma_region_create(uf->node->dma_dev, &uf->node->ref, reg.addr,
-			       reg.length, dir);
-	if (IS_ERR(r)) {
-		xa_release(&uf->regions, handle);
-		return PTR_ERR(r);
-	}
-	reg.handle = handle;
-	reg.nr_segments = r->nr_segs;
-	return udma_handle_publish(uf, handle, r, arg, &reg, sizeof(reg), usize);
-}
-
-static int udma_ioctl_segments(struct userdma_file *uf, void __user *arg)
-{
-	struct userdma_segment __user *out;
-	struct userdma_segments cmd;
-	struct userdma_region *r;
-	u32 i, n, usize;
-	int ret;
-
-	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_SEGMENTS_SIZE_VER0, arg,
-			    &usize);
-	if (ret)
-		return ret;
-	if (cmd.reserved)
-		return -EINVAL;
-
-	r = udma_lookup(uf, cmd.handle);
-	if (!r)
-		return -ENOENT;
-	if (cmd.first > r->nr_segs) {
-		ret = -ERANGE;
-		goto out;
-	}
-
-	n = min(cmd.count, r->nr_segs - cmd.first);
-	out = u64_to_user_ptr(cmd.segs);
-	for (i = 0; i < n; i++) {
-		const struct userdma_seg *seg = &r->segs[cmd.first + i];
-		struct userdma_segment s = {
-			.dma_addr = seg->addr,
-			.length = seg->length,
-		};
-
-		if (udma_fault(UDMA_FP_SEGMENTS_COPY) ||
-		    copy_to_user(&out[i], &s, sizeof(s))) {
-			ret = -EFAULT;
-			goto out;
-		}
-	}
-	cmd.count = n;
-	cmd.total = r->nr_segs;
-	ret = udma_reply(arg, &cmd, sizeof(cmd), usize);
-out:
-	udma_region_put(r);
-	return ret;
-}
-
-static int udma_ioctl_sync(struct userdma_file *uf, void __user *arg)
-{
-	struct userdma_region *r;
-	struct userdma_sync cmd;
-	u32 usize;
-	int ret;
-
-	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_SYNC_SIZE_VER0, arg,
-			    &usize);
-	if (ret)
-		return ret;
-	if (cmd.reserved || (cmd.flags != USERDMA_SYNC_FOR_CPU &&
-			     cmd.flags != USERDMA_SYNC_FOR_DEVICE))
-		return -EINVAL;
-
-	r = udma_lookup(uf, cmd.handle);
-	if (!r)
-		return -ENOENT;
-	ret = udma_sync_user(r, cmd.offset, cmd.length,
-			     cmd.flags == USERDMA_SYNC_FOR_CPU, true);
-	udma_region_put(r);
-	/* the handle was released, or the device went, meanwhile */
-	return ret == -ENODEV && !udma_devref_gone(&uf->node->ref) ? -ENOENT : ret;
-}
-
-static int udma_ioctl_unregister(struct userdma_file *uf, void __user *arg)
-{
-	struct userdma_unregister cmd;
-	struct userdma_region *r;
-	u32 usize;
-	int ret;
-
-	ret = udma_copy_cmd(&cmd, sizeof(cmd), USERDMA_UNREGISTER_SIZE_VER0,
-			    arg, &usize);
-	if (ret)
-		return ret;
-	if (cmd.flags || cmd.reserved)
-		return -EINVAL;
-
-	r = udma_take(uf, cmd.handle);
-	if (IS_ERR_OR_NULL(r))
-		return r ? PTR_ERR(r) : -ENOENT;
-	udma_handle_put(r);
-	return 0;
-}
-
-/*
- * No lock is held around a command: each takes the device (devref.c) only
- * around its device work, never across an access to user memory, which
- * could wait for ever on a fault and so hold off a departing device.
- */
-static long udma_ioctl_dispatch(struct userdma_file *uf, unsigned int cmd,
-				void __user *uarg)
-{
-	switch (cmd) {
-	case USERDMA_IOC_INFO:
-		return udma_ioctl_info(uf, uarg);
-	case USERDMA_IOC_REGISTER:
-		return udma_ioctl_register(uf, uarg);
-	case USERDMA_IOC_SEGMENTS:
-		return udma_ioctl_segments(uf, uarg);
-	case USERDMA_IOC_SYNC:
-		return udma_ioctl_sync(uf, uarg);
-	case USERDMA_IOC_UNREGISTER:
-		return udma_ioctl_unregister(uf, uarg);
-	case USERDMA_IOC_CHANNEL:
-		return udma_ioctl_channel(uf, uarg);
-	case USERDMA_IOC_SUBMIT:
-		return udma_ioctl_submit(uf, uarg);
-	case USERDMA_IOC_ALLOC:
-		return udma_ioctl_alloc(uf, uarg);
-	case USERDMA_IOC_EXPORT:
-		return udma_ioctl_export(uf, uarg);
-	case USERDMA_IOC_IMPORT:
-		return udma_ioctl_import(uf, uarg);
-#ifdef USERDMA_BENCH
-	case USERDMA_IOC_BENCH:
-		return udma_ioctl_bench(uf, uarg);
-#endif
-	default:
-		return -ENOTTY;
-	}
-}
-
-/*
+ * The commands of /dev/userdmaN, dispatched by one table: each command's
+ * struct is copied in once, here, from at least its first published
+ * layout (its size computed from the struct and checked against the UAPI
+ * header's USERDMA_*_SIZE_VER0 at build time) up to this kernel's; the
+ * handler gets it ready.  INFO lives here: it only describes the device.
+ *
  * No lock is held around a command: each takes the device (devref.c) only
  * around its device work, never across an access to user memory, which
  * could wait for ever on a fault and so hold off a departing device.  A
  * command the device's departure overtook (its handles released, its
  * channel stopped) fails as every later one does: ENODEV.
  */
+#include <linux/build_bug.h>
+#include <linux/dma-mapping.h>
+#include <linux/stddef.h>
+#include <uapi/linux/userdma.h>
+
+#include "devcaps.h"
+#include "devref.h"
+#include "file.h"
+#include "handle.h"
+#include "ioctl.h"
+#include "params.h"
+#include "region.h"
+
+/* Works on a node whose device has gone (WAIT: completions outlive it). */
+#define UDMA_IOCTL_AFTER_GONE	BIT(0)
+
+struct udma_ioctl_op {
+	unsigned int cmd;
+	unsigned int flags;
+	size_t size;			/* this kernel's struct */
+	size_t min_size;		/* its first published layout */
+	udma_ioctl_fn fn;
+};
+
+/* USERDMA_IOC_<NR> takes struct userdma_<name> to udma_ioctl_<name>() */
+#define UDMA_IOCTL(_nr, _name, _last, _flags)				\
+	[_IOC_NR(USERDMA_IOC_##_nr)] = {				\
+		.cmd = USERDMA_IOC_##_nr,				\
+		.flags = _flags,					\
+		.size = sizeof(struct userdma_##_name),			\
+		.min_size = offsetofend(struct userdma_##_name, _last),	\
+		.fn = udma_ioctl_##_name,				\
+	}
+
+#define UDMA_VER0(_nr, _struct, _last)					\
+	static_assert(offsetofend(struct _struct, _last) ==		\
+		      USERDMA_##_nr##_SIZE_VER0)
+
+UDMA_VER0(INFO, userdma_info, driver_name);
+UDMA_VER0(REGISTER, userdma_register, reserved);
+UDMA_VER0(SEGMENTS, userdma_segments, reserved);
+UDMA_VER0(SYNC, userdma_sync, reserved);
+UDMA_VER0(UNREGISTER, userdma_unregister, reserved);
+UDMA_VER0(CHANNEL, userdma_channel, engine);
+UDMA_VER0(SUBMIT, userdma_submit, xfer_size);
+UDMA_VER0(WAIT, userdma_wait, completion);
+UDMA_VER0(ALLOC, userdma_alloc, mmap_offset);
+UDMA_VER0(EXPORT, userdma_export, fd);
+UDMA_VER0(IMPORT, userdma_import, nr_segments);
+static_assert(offsetofend(struct userdma_xfer, cookie) ==
+	      USERDMA_XFER_SIZE_VER0);
+
+static int udma_ioctl_info(struct userdma_file *uf, void *kcmd,
+			   void __user *arg, u32 usize)
+{
+	struct device *dev = uf->ref->dev;
+	struct userdma_info *info = kcmd;
+
+	/* all of it is output: a reused struct must not be refused */
+	memset(info, 0, sizeof(*info));
+	info->flags = udma_info_flags(dev);
+	info->abi_version = USERDMA_ABI_VERSION;
+	info->page_size = PAGE_SIZE;
+	info->dma_mask = dma_get_mask(dev);
+	info->max_seg_size = udma_max_seg_size(dev);
+	info->max_region_bytes = (u64)udma_max_region_mb << 20;
+	info->max_regions = udma_max_regions;
+	strscpy(info->device, dev_name(dev), sizeof(info->device));
+	strscpy(info->bus, dev->bus ? dev->bus->name : "", sizeof(info->bus));
+	strscpy(info->driver_name, uf->ref->binding, sizeof(info->driver_name));
+	return udma_reply(arg, info, sizeof(*info), usize);
+}
+
+static const struct udma_ioctl_op udma_ioctl_ops[] = {
+	UDMA_IOCTL(INFO, info, driver_name, 0),
+	UDMA_IOCTL(REGISTER, register, reserved, 0),
+	UDMA_IOCTL(SEGMENTS, segments, reserved, 0),
+	UDMA_IOCTL(SYNC, sync, reserved, 0),
+	UDMA_IOCTL(UNREGISTER, unregister, reserved, 0),
+	UDMA_IOCTL(CHANNEL, channel, engine, 0),
+	UDMA_IOCTL(SUBMIT, submit, xfer_size, 0),
+	UDMA_IOCTL(WAIT, wait, completion, UDMA_IOCTL_AFTER_GONE),
+	UDMA_IOCTL(ALLOC, alloc, mmap_offset, 0),
+	UDMA_IOCTL(EXPORT, export, fd, 0),
+	UDMA_IOCTL(IMPORT, import, nr_segments, 0),
+};
+
+/* Room for any command struct: the largest is INFO's. */
+union udma_cmd {
+	struct userdma_info info;
+	struct userdma_register reg;
+	struct userdma_segments segments;
+	struct userdma_sync sync;
+	struct userdma_unregister unregister;
+	struct userdma_channel channel;
+	struct userdma_submit submit;
+	struct userdma_wait wait;
+	struct userdma_alloc alloc;
+	struct userdma_export export;
+	struct userdma_import import;
+};
+
 long udma_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct userdma_file *uf = file->private_data;
-	struct udma_devref *ref = &uf->node->ref;
+	void __user *uarg = (void __user *)arg;
+	const struct udma_ioctl_op *op;
+	union udma_cmd kcmd;
+	bool after_gone;
+	u32 usize;
 	long ret;
 
-	/* completions outlive the device: WAIT hands them out, then ENODEV */
-	if (cmd == USERDMA_IOC_WAIT)
-		return udma_ioctl_wait(uf, (void __user *)arg);
-	if (udma_devref_gone(ref))
+	if (_IOC_NR(cmd) >= ARRAY_SIZE(udma_ioctl_ops))
+		return -ENOTTY;
+	op = &udma_ioctl_ops[_IOC_NR(cmd)];
+	if (!op->fn || op->cmd != cmd)
+		return -ENOTTY;
+	after_gone = op->flags & UDMA_IOCTL_AFTER_GONE;
+	if (!after_gone && udma_devref_gone(uf->ref))
 		return -ENODEV;
-	ret = udma_ioctl_dispatch(uf, cmd, (void __user *)arg);
-	return ret < 0 && ret != -ENOTTY && udma_devref_gone(ref) ? -ENODEV : ret;
+
+	ret = udma_copy_cmd(&kcmd, op->size, op->min_size, uarg, &usize);
+	if (!ret)
+		ret = op->fn(uf, &kcmd, uarg, usize);
+	if (ret < 0 && !after_gone && udma_devref_gone(uf->ref))
+		ret = -ENODEV;
+	return ret;
 }

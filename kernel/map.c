@@ -9,79 +9,14 @@
  */
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
-#include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/swiotlb.h>
 
-#include "bench.h"
 #include "compat.h"
+#include "devcaps.h"
 #include "fault.h"
-#include "region.h"
-
-/*
- * The longest DMA segment the device accepts.  Bounce buffering adds its
- * own limit (256 KiB slots by default): a longer scatterlist entry makes
- * the whole mapping fail, so it caps the entries too.
- */
-unsigned int udma_max_seg_size(struct device *dev)
-{
-	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
-			   dma_max_mapping_size(dev));
-
-	return min_t(size_t, max, UINT_MAX);
-}
-
-/* The scatterlist builder counts in whole pages. */
-unsigned int udma_max_sg_entry(struct device *dev)
-{
-	return max_t(unsigned int, ALIGN_DOWN(udma_max_seg_size(dev), PAGE_SIZE),
-		     PAGE_SIZE);
-}
-
-bool udma_force_bounce(struct device *dev)
-{
-#ifdef UDMA_HAS_FORCE_BOUNCE
-	return udma_force_bounce_of(dev);
-#else
-	static int forced = -1;
-
-	if (READ_ONCE(forced) < 0)
-		WRITE_ONCE(forced, udma_force_bounce_probe());
-	return READ_ONCE(forced);
-#endif
-}
-
-bool udma_iommu_translates(struct device *dev)
-{
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	return domain && domain->type != IOMMU_DOMAIN_IDENTITY;
-}
-
-/*
- * Without an IOMMU, memory beyond the device's mask is bounced, and the
- * DMA layer WARNs when the bounce slot is out of reach as well.  User space
- * must never be able to trigger a kernel warning, and where the bounce pool
- * lies is not visible to modules, so a device that cannot address all of
- * memory gets only pages it reaches directly, and nothing when every
- * mapping is forced through the pool.
- */
-bool udma_reach_limited(struct device *dev)
-{
-	return !udma_iommu_translates(dev) && dma_addressing_limited(dev);
-}
-
-/*
- * What dma_capable() decides for RAM on x86-64, without it: 7.3 made it
- * call force_dma_unencrypted(), which modules cannot link against.
- */
-static bool udma_dma_reaches(struct device *dev, dma_addr_t addr, size_t size)
-{
-	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
-
-	return addr != DMA_MAPPING_ERROR && addr + size - 1 <= limit;
-}
+#include "stage.h"
+#include "trace.h"
 
 static int udma_check_reach(struct userdma_region *r)
 {
@@ -162,24 +97,29 @@ int udma_map(struct userdma_region *r)
 {
 	int ret;
 
-	if (udma_fault(UDMA_FP_SG_TABLE))
+	might_sleep();
+	trace_userdma_stage(r, UDMA_STAGE_MAP_START);
+	if (udma_should_fail(UDMA_FP_SG_TABLE))
 		return -ENOMEM;
 	ret = udma_sg_from_pages(&r->sgt, r->pages, r->npages,
 				 offset_in_page(r->uaddr), r->length,
 				 udma_max_sg_entry(r->dev), GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	udma_bench_stamp(USERDMA_BENCH_NS_SG);
+	trace_userdma_stage(r, UDMA_STAGE_SG_BUILT);
 
 	ret = udma_check_reach(r);
 	if (ret)
 		goto err_free_table;
-	ret = udma_fault(UDMA_FP_DMA_MAP) ? -ENOMEM :
-	      udma_map_errno(dma_map_sgtable(r->dev, &r->sgt, r->dir,
+	if (udma_should_fail(UDMA_FP_DMA_MAP)) {
+		ret = -ENOMEM;
+		goto err_free_table;
+	}
+	ret = udma_map_errno(dma_map_sgtable(r->dev, &r->sgt, r->dir,
 					     DMA_ATTR_SKIP_CPU_SYNC));
 	if (ret)
 		goto err_free_table;
-	udma_bench_stamp(USERDMA_BENCH_NS_MAP);
+	trace_userdma_stage(r, UDMA_STAGE_MAPPED);
 
 	ret = udma_build_segs(r, &r->sgt);
 	if (ret)
@@ -187,7 +127,7 @@ int udma_map(struct userdma_region *r)
 	/* the sync the map skipped; bounce copies in pieces (sync.c) */
 	udma_sync_sleepable(r, 0, r->length, false);
 	udma_track_init(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
+	trace_userdma_stage(r, UDMA_STAGE_READY);
 	return 0;
 
 err_unmap:
@@ -210,17 +150,19 @@ void udma_track_init(struct userdma_region *r)
 
 /*
  * Bounced bytes the device owns go back to the pages first, in 4 MiB
- * pieces with rescheduling in between (a single 64 MiB copy-back under
- * emulation held a CPU long enough for RCU to report a stall), and the
- * unmap itself copies nothing.  The segment array stays until the region
+ * pieces with rescheduling in between (one copy of a large region would
+ * hold the CPU for as long as it takes), and the unmap itself copies
+ * nothing.  The segment array stays until the region
  * is freed: a SEGMENTS racing the release may still read it.  Callers may
  * sleep: unpinning follows.
  */
 void udma_unmap(struct userdma_region *r)
 {
+	might_sleep();
+	trace_userdma_stage(r, UDMA_STAGE_UNMAP_START);
 	udma_take_back(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_SEGS);
+	trace_userdma_stage(r, UDMA_STAGE_TAKEN_BACK);
 	dma_unmap_sgtable(r->dev, &r->sgt, r->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&r->sgt);
-	udma_bench_stamp(USERDMA_BENCH_NS_UNMAP);
+	trace_userdma_stage(r, UDMA_STAGE_UNMAPPED);
 }

@@ -20,7 +20,10 @@
 
 #include "engine.h"
 #include "fault.h"
+#include "handle.h"
+#include "ioctl.h"
 #include "node.h"
+#include "region.h"
 #include "xfer.h"
 
 #define UDMA_MAX_NODES	256
@@ -85,7 +88,7 @@ static DEVICE_ATTR_RO(exported);
 static ssize_t binding_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_node(dev)->binding);
+	return sysfs_emit(buf, "%s\n", to_node(dev)->ref.binding);
 }
 static DEVICE_ATTR_RO(binding);
 
@@ -147,13 +150,6 @@ static int regions_table_show(struct seq_file *m, void *unused)
 	struct userdma_region *r;
 	unsigned long handle;
 
-	static const char * const kind_name[] = {
-		[UDMA_USER] = "user",
-		[UDMA_CACHED] = "cached",
-		[UDMA_COHERENT] = "coherent",
-		[UDMA_IMPORT] = "import",
-	};
-
 	seq_puts(m, "handle pid addr length direction segments kind\n");
 	mutex_lock(&node->files_lock);
 	list_for_each_entry(uf, &node->files, link) {
@@ -163,7 +159,7 @@ static int regions_table_show(struct seq_file *m, void *unused)
 			seq_printf(m, "%lu %d 0x%lx %llu %s %u %s\n", handle,
 				   r->owner, r->uaddr, r->length,
 				   dir_name[r->dir], r->nr_segs,
-				   kind_name[r->kind]);
+				   r->kind->name);
 		xa_unlock(&uf->regions);
 	}
 	mutex_unlock(&node->files_lock);
@@ -178,11 +174,13 @@ static int udma_open(struct inode *inode, struct file *file)
 	struct userdma_file *uf;
 	int ret;
 
-	uf = udma_fault(UDMA_FP_OPEN_ALLOC) ? NULL :
-	     kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
+	if (udma_should_fail(UDMA_FP_OPEN_ALLOC))
+		return -ENOMEM;
+	uf = kzalloc(sizeof(*uf), GFP_KERNEL_ACCOUNT);
 	if (!uf)
 		return -ENOMEM;
 	uf->node = node;
+	uf->ref = &node->ref;
 	xa_init_flags(&uf->regions, XA_FLAGS_ALLOC1);
 	mutex_init(&uf->xfer_lock);
 	init_waitqueue_head(&uf->wq);
@@ -208,22 +206,6 @@ static int udma_open(struct inode *inode, struct file *file)
 	}
 	file->private_data = uf;
 	return nonseekable_open(inode, file);
-}
-
-void udma_file_release_regions(struct userdma_file *uf)
-{
-	struct userdma_region *r;
-	unsigned long handle;
-
-	/*
-	 * Transfers were stopped first, so none is in flight; an UNREGISTER
-	 * racing us takes each region at most once.
-	 */
-	xa_for_each(&uf->regions, handle, r) {
-		r = udma_take(uf, handle);
-		if (!WARN_ON_ONCE(IS_ERR(r)) && r)
-			udma_handle_put(r);
-	}
 }
 
 /*
@@ -304,9 +286,8 @@ struct userdma_node *udma_node_create(struct device *dma_dev,
 	}
 
 	node->dma_dev = get_device(dma_dev);
-	node->binding = binding;
 	node->ops = ops;
-	udma_devref_init(&node->ref, dma_dev);
+	udma_devref_init(&node->ref, dma_dev, binding);
 	mutex_init(&node->files_lock);
 	INIT_LIST_HEAD(&node->files);
 

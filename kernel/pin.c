@@ -12,10 +12,10 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "bench.h"
 #include "compat.h"
 #include "fault.h"
-#include "region.h"
+#include "stage.h"
+#include "trace.h"
 
 /*
  * Pages per pin_user_pages_fast() call: bounds how long one call holds the
@@ -36,7 +36,7 @@ int udma_charge(struct userdma_region *r)
 
 	if (!mm)
 		return -EFAULT;
-	if (udma_fault(UDMA_FP_CHARGE))
+	if (udma_should_fail(UDMA_FP_CHARGE))
 		return -ENOMEM;
 	pinned = atomic64_add_return(r->npages, &mm->pinned_vm);
 	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
@@ -85,12 +85,12 @@ static int udma_pin_pages(struct userdma_region *r, unsigned int gup_flags)
 			ret = -EINTR;
 			break;
 		}
-		if (udma_fault(UDMA_FP_PIN)) {
+		if (udma_should_fail(UDMA_FP_PIN)) {
 			ret = -EFAULT;
 			break;
 		}
 		/* a short pin: the loop goes on from where it stopped */
-		if (batch > 1 && udma_fault(UDMA_FP_PIN_SHORT))
+		if (batch > 1 && udma_should_fail(UDMA_FP_PIN_SHORT))
 			batch /= 2;
 		ret = udma_pin_batch(start + pinned * PAGE_SIZE, batch,
 				     gup_flags, r->pages + pinned);
@@ -110,9 +110,11 @@ int udma_pin(struct userdma_region *r)
 	unsigned int gup_flags = FOLL_LONGTERM;
 	int ret;
 
+	might_sleep();
 	if (r->dir != DMA_TO_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
+	trace_userdma_stage(r, UDMA_STAGE_PIN_START);
 	ret = udma_pages_alloc(r, UDMA_FP_PIN_ARRAY);
 	if (ret)
 		return ret;
@@ -120,12 +122,12 @@ int udma_pin(struct userdma_region *r)
 	ret = udma_charge(r);
 	if (ret)
 		goto err_free;
-	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
+	trace_userdma_stage(r, UDMA_STAGE_CHARGED);
 
 	ret = udma_pin_pages(r, gup_flags);
 	if (ret)
 		goto err_uncharge;
-	udma_bench_stamp(USERDMA_BENCH_NS_PIN);
+	trace_userdma_stage(r, UDMA_STAGE_PINNED);
 	return 0;
 
 err_uncharge:
@@ -137,10 +139,12 @@ err_free:
 
 void udma_unpin(struct userdma_region *r)
 {
+	might_sleep();
+	trace_userdma_stage(r, UDMA_STAGE_UNPIN_START);
 	unpin_user_pages_dirty_lock(r->pages, r->npages,
 				    r->dir != DMA_TO_DEVICE);
-	udma_bench_stamp(USERDMA_BENCH_NS_UNPIN);
+	trace_userdma_stage(r, UDMA_STAGE_UNPINNED);
 	udma_uncharge(r);
 	udma_pages_free(r);
-	udma_bench_stamp(USERDMA_BENCH_NS_ALLOC);
+	trace_userdma_stage(r, UDMA_STAGE_UNCHARGED);
 }

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A region is anything a handle names: a registered user range (pinned in
- * pin.c), a buffer the driver allocated (alloc.c) or a dma-buf another
- * driver exported (import.c).  Each has a DMA mapping for the node's device
- * described as flat segments (map.c), is synced the same way (sync.c), can
- * be exported as a dma-buf (export.c), and lives by reference (region.c).
+ * A region is anything a handle names: a registered user range (user.c,
+ * pinned by pin.c), a buffer the driver allocated (alloc.c) or a dma-buf
+ * another driver exported (import.c).  Each has a DMA mapping for the
+ * node's device described as flat segments (map.c), is synced the same way
+ * (sync.c), can be exported as a dma-buf (export.c), and lives by
+ * reference (region.c).
  *
  * Two things end separately: the device's hold on the region (its mapping,
  * or coherent memory, given back by udma_region_detach() when the handle
  * goes or the device goes) and the memory itself (when the last reference
  * goes: a handle, an exported dma-buf, a CPU mapping).
+ *
+ * struct userdma_region is what every kind has; a kind that needs more
+ * embeds it (struct udma_coherent in alloc.c, struct udma_import in
+ * import.c) and says what it does differently in its struct udma_kind.
  */
 #ifndef USERDMA_REGION_H
 #define USERDMA_REGION_H
@@ -18,6 +23,7 @@
 #include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
@@ -30,27 +36,57 @@
 struct dma_buf;
 struct dma_buf_attachment;
 struct mm_struct;
+struct userdma_region;
 struct vm_area_struct;
 
-enum udma_kind {
-	UDMA_USER,		/* pinned user pages, streaming mapping */
-	UDMA_CACHED,		/* allocated pages, streaming mapping */
-	UDMA_COHERENT,		/* dma_alloc_coherent() memory */
-	UDMA_IMPORT,		/* another exporter's dma-buf */
+/* The node counter a kind's pages add to. */
+enum udma_stat {
+	UDMA_STAT_PINNED,	/* pinned_pages */
+	UDMA_STAT_ALLOCATED,	/* allocated_pages */
+	UDMA_STAT_IMPORTED,	/* imported (one per region) */
+};
+
+/* What one kind of region does that the others do not. */
+struct udma_kind {
+	const char *name;		/* in debugfs */
+	enum udma_stat stat;
+	/* pages[] hold the memory: dma-buf tables, vmap, page faults */
+	bool pages;
+	/* a user's memory, pinned: read-only when pinned without FOLL_WRITE */
+	bool user_memory;
+	/* ALLOC's: mapped through the node */
+	bool node_mmap;
+	/*
+	 * The device's own memory (coherent): no sync, never exported; it
+	 * stays while CPU mappings show it, until the device goes.
+	 */
+	bool device_memory;
+	/* the DMA table is another exporter's: synced page by page */
+	bool foreign_table;
+
+	/* the device's hold on the region, given back under its lock ... */
+	void (*detach_locked)(struct userdma_region *r);
+	/* ... or outside it */
+	void (*detach)(struct userdma_region *r);
+	/* the memory and its charge, with the last reference */
+	void (*release)(struct userdma_region *r);
+	/* a user mapping of the region (export.c): set up, and its faults */
+	int (*mmap)(struct userdma_region *r, struct vm_area_struct *vma);
+	vm_fault_t (*fault)(struct userdma_region *r, struct vm_fault *vmf);
 };
 
 struct userdma_region {
 	struct kref ref;
-	enum udma_kind kind;
+	const struct udma_kind *kind;
 	struct device *dev;
 	enum dma_data_direction dir;
-	unsigned long uaddr;
+	unsigned long uaddr;		/* registrations: where they start */
 	u64 length;
 
 	/*
-	 * pin.c, alloc.c and import.c: the pages (user and cached kinds),
-	 * how many are charged to locked memory, and the mm the charge is
-	 * held on (all kinds but in-kernel API regions are charged)
+	 * pin.c and alloc.c: the pages (user and cached kinds), how many
+	 * are charged to locked memory (all kinds), and the mm the charge is
+	 * held on (none for in-kernel API regions)
 	 */
 	struct mm_struct *mm;
 	struct page **pages;
@@ -58,27 +94,17 @@ struct userdma_region {
 	/* pages when npages == 1: a one-page region allocates no array */
 	struct page *one_page;
 
-	/* alloc.c, coherent kind */
-	void *cpu_addr;
-	dma_addr_t dma_handle;
-	unsigned long dma_attrs;
-
-	/* import.c */
-	struct dma_buf *import_buf;
-	struct dma_buf_attachment *import_attach;
-	struct sg_table *import_sgt;
-
-	/* devref.c: the node's list; NULL for the in-kernel API and once off it */
+	/* the node's list (devref.c); NULL for the in-kernel API and once off it */
 	struct udma_devref *devref;
-	struct list_head devref_link;
+	struct udma_devref_entry devref_entry;
 
 	/*
 	 * lock: the region's side of the dma-buf and of the device's
 	 * departure.  dmabuf is the handle's reference (dropped with the
 	 * handle: disowned); exported is the dma-buf while it is open at all,
-	 * for zapping CPU mappings (it lives in the dma-buf's address
-	 * space); attachments are the importers'.  Nests inside mmap_lock
-	 * (faults, mmap) and the dma-buf's reservation lock.
+	 * for zapping CPU mappings (they live in its address space);
+	 * attachments are the importers'.  Nests inside mmap_lock (faults,
+	 * mmap) and the dma-buf's reservation lock.
 	 */
 	struct mutex lock;
 	struct dma_buf *dmabuf;
@@ -117,65 +143,17 @@ struct userdma_region {
 	atomic_t inflight;
 };
 
-/* pin.c */
-int udma_pin(struct userdma_region *r);
-void udma_unpin(struct userdma_region *r);
-int udma_charge(struct userdma_region *r);
-void udma_uncharge(struct userdma_region *r);
-
-/* map.c */
-int udma_map(struct userdma_region *r);
-void udma_unmap(struct userdma_region *r);
-int udma_build_segs(struct userdma_region *r, struct sg_table *sgt);
-unsigned int udma_max_seg_size(struct device *dev);
-unsigned int udma_max_sg_entry(struct device *dev);
-bool udma_iommu_translates(struct device *dev);
-bool udma_force_bounce(struct device *dev);
-bool udma_reach_limited(struct device *dev);
-void udma_track_init(struct userdma_region *r);
-
-/* alloc.c */
-struct userdma_region *udma_alloc_create(struct udma_devref *ref, u64 length,
-					 u32 flags, enum dma_data_direction dir);
-void udma_coherent_detach(struct userdma_region *r);
-void udma_alloc_free(struct userdma_region *r);
-
-/* import.c */
-struct userdma_region *udma_import_create(struct udma_devref *ref, int fd,
-					  enum dma_data_direction dir);
-void udma_import_detach(struct userdma_region *r);
-
-/* export.c */
-struct dma_buf *udma_export_get(struct userdma_region *r);
-int udma_export_mmap(struct userdma_region *r, struct vm_area_struct *vma,
-		     unsigned long pgoff);
-void udma_export_zap(struct userdma_region *r);
-struct udma_own *udma_export_own(struct dma_buf_attachment *attach);
-
-/* sync.c */
-int udma_sync(struct userdma_region *r, u64 offset, u64 length, bool for_cpu);
-int udma_sync_sleepable(struct userdma_region *r, u64 offset, u64 length,
-			bool for_cpu);
-int udma_sync_user(struct userdma_region *r, u64 offset, u64 length,
-		   bool for_cpu, bool hand_over);
-unsigned int udma_seg_index(const struct userdma_region *r, u64 offset);
-void udma_take_back(struct userdma_region *r);
-
-/* region.c */
-struct userdma_region *udma_region_alloc(enum udma_kind kind,
+/* region.c: the object */
+struct userdma_region *udma_region_alloc(size_t size,
+					 const struct udma_kind *kind,
 					 struct device *dev,
 					 enum dma_data_direction dir,
 					 bool from_node);
 void udma_region_free(struct userdma_region *r);
-struct userdma_region *udma_region_create(struct device *dev,
-					  struct udma_devref *ref,
-					  unsigned long uaddr, u64 length,
-					  enum dma_data_direction dir);
 void udma_region_put(struct userdma_region *r);
 void udma_region_detach(struct userdma_region *r);
 void udma_handle_put(struct userdma_region *r);
-void udma_region_count(struct userdma_region *r, struct userdma_stats *s,
-		       int sign);
+void udma_region_link(struct userdma_region *r, struct udma_devref *ref);
 bool udma_dir_valid(enum dma_data_direction dir);
 bool udma_region_readonly(const struct userdma_region *r);
 int udma_pages_alloc(struct userdma_region *r, enum udma_fault_point fp);
@@ -188,7 +166,5 @@ static inline void udma_region_get(struct userdma_region *r)
 {
 	kref_get(&r->ref);
 }
-
-extern unsigned int udma_max_region_mb;
 
 #endif /* USERDMA_REGION_H */

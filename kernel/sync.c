@@ -16,7 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 
-#include "region.h"
+#include "stage.h"
 
 unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 {
@@ -35,8 +35,8 @@ unsigned int udma_seg_index(const struct userdma_region *r, u64 offset)
 
 /*
  * One physically contiguous piece.  With @may_sleep, bounce copies go in
- * 4 MiB chunks with a chance to reschedule after each (one 64 MiB
- * copy-back stalled RCU on a single vCPU).
+ * 4 MiB chunks with a chance to reschedule after each: copying back a
+ * large region in one go holds a CPU long enough to stall RCU.
  */
 static void udma_sync_piece(struct userdma_region *r, dma_addr_t addr,
 			    u64 length, bool for_cpu, bool may_sleep)
@@ -76,7 +76,7 @@ static void udma_sync_joined(struct userdma_region *r,
 	/* a coherent device without bounce buffers: nothing to walk */
 	if (!dma_need_sync(r->dev, seg->addr))
 		return;
-	if (r->kind == UDMA_IMPORT) {
+	if (r->kind->foreign_table) {
 		while (offset < end) {
 			u64 n = min_t(u64, end - offset,
 				      PAGE_SIZE - offset_in_page(base + offset));
@@ -104,12 +104,14 @@ static int udma_sync_range(struct userdma_region *r, u64 offset, u64 length,
 	unsigned int i;
 	u64 end;
 
+	if (may_sleep)
+		might_sleep();
 	if (!length)
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end) || end > r->length)
 		return -ERANGE;
-	/* coherent memory needs no maintenance */
-	if (r->kind == UDMA_COHERENT)
+	/* the device's coherent memory needs no maintenance */
+	if (r->kind->device_memory)
 		return 0;
 
 	for (i = udma_seg_index(r, offset); offset < end; i++) {

@@ -4,18 +4,10 @@
  * makes a buffer usable), EXPORT and IMPORT.
  */
 #include <errno.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-static int request(const struct userdma *u, unsigned long req, void *arg)
-{
-	int ret = ioctl(u->fd, req, arg) ? -errno : 0;
-
-	return ret;
-}
 
 static size_t page_round(const struct userdma *u, size_t length)
 {
@@ -40,10 +32,10 @@ static int alloc_buffer(struct userdma *u, size_t length, unsigned int flags,
 	int ret;
 
 	if (!u)
-		return udl_fail(-EINVAL, "alloc", "no userdma handle (NULL)");
+		return udl_no_handle("alloc");
 	if (!handle)
 		return udl_fail(-EINVAL, "alloc", "no place for the handle (handle is NULL)");
-	ret = request(u, USERDMA_IOC_ALLOC, &cmd);
+	ret = udl_request(u, USERDMA_IOC_ALLOC, &cmd);
 	if (ret)
 		return udl_explain_alloc(u, ret, length, flags, direction);
 	if (addr) {
@@ -52,7 +44,7 @@ static int alloc_buffer(struct userdma *u, size_t length, unsigned int flags,
 		if (p == MAP_FAILED) {
 			ret = udl_explain_mmap(u, -errno, cmd.handle, cmd.length);
 			undo.handle = cmd.handle;
-			request(u, USERDMA_IOC_UNREGISTER, &undo);
+			udl_request(u, USERDMA_IOC_UNREGISTER, &undo);
 			return ret;
 		}
 		*addr = p;
@@ -81,7 +73,7 @@ UDL_EXPORT int userdma_free(struct userdma *u, uint32_t handle, void *addr,
 	int saved = errno, ret = 0;
 
 	if (!u)
-		return udl_fail(-EINVAL, "free", "no userdma handle (NULL)");
+		return udl_no_handle("free");
 	if (addr && munmap(addr, page_round(u, length)))
 		ret = udl_fail(-errno, "free", "munmap of %zu bytes at %p failed",
 			       length, addr);
@@ -97,16 +89,15 @@ UDL_EXPORT int userdma_export(struct userdma *u, uint32_t handle,
 		.flags = flags,
 		.handle = handle,
 	};
-	int saved = errno, ret;
+	int ret;
 
 	if (!u)
-		return udl_fail(-EINVAL, "export", "no userdma handle (NULL)");
+		return udl_no_handle("export");
 	if (!fd)
 		return udl_fail(-EINVAL, "export", "no place for the fd (fd is NULL)");
-	ret = request(u, USERDMA_IOC_EXPORT, &cmd);
-	errno = saved;
+	ret = udl_request(u, USERDMA_IOC_EXPORT, &cmd);
 	if (ret)
-		return udl_explain_export(u, ret, handle);
+		return udl_explain_export(u, ret, handle, flags);
 	*fd = cmd.fd;
 	return 0;
 }
@@ -120,14 +111,13 @@ UDL_EXPORT int userdma_import(struct userdma *u, int dmabuf_fd,
 		.fd = dmabuf_fd,
 		.direction = direction,
 	};
-	int saved = errno, ret;
+	int ret;
 
 	if (!u)
-		return udl_fail(-EINVAL, "import", "no userdma handle (NULL)");
+		return udl_no_handle("import");
 	if (!handle)
 		return udl_fail(-EINVAL, "import", "no place for the handle (handle is NULL)");
-	ret = request(u, USERDMA_IOC_IMPORT, &cmd);
-	errno = saved;
+	ret = udl_request(u, USERDMA_IOC_IMPORT, &cmd);
 	if (ret)
 		return udl_explain_import(u, ret, dmabuf_fd, direction);
 	*handle = cmd.handle;

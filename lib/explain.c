@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -62,53 +63,100 @@ static int has_cap_ipc_lock(void)
 	return !!(caps & (1ULL << CAP_IPC_LOCK_BIT));
 }
 
+static uint64_t page_size(const struct userdma *u)
+{
+	return u->info.page_size ? u->info.page_size :
+				   (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* What an allocation or import of length bytes is charged: whole pages. */
+static uint64_t page_round(const struct userdma *u, uint64_t length)
+{
+	return (length + page_size(u) - 1) & ~(page_size(u) - 1);
+}
+
+/* What a registration is charged: the pages [addr, addr + length) spans. */
 static uint64_t pinned_bytes(const struct userdma *u, const void *addr,
 			     uint64_t length)
 {
-	uint64_t page = u->info.page_size ? u->info.page_size :
-					    (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t start = (uintptr_t)addr & ~(page - 1);
-	uint64_t end = (uintptr_t)addr + length;
+	uint64_t start = (uintptr_t)addr & ~(page_size(u) - 1);
 
-	return (end - start + page - 1) & ~(page - 1);
+	return page_round(u, (uintptr_t)addr + length - start);
+}
+
+/*
+ * The RLIMIT_MEMLOCK that pins are charged against, into *limit: 1, or 0
+ * when none holds (unlimited, or CAP_IPC_LOCK waives it).
+ */
+static int memlock_limit(uint64_t *limit)
+{
+	int saved = errno, limited;
+	struct rlimit rl;
+
+	limited = !has_cap_ipc_lock() && !getrlimit(RLIMIT_MEMLOCK, &rl) &&
+		  rl.rlim_cur != RLIM_INFINITY;
+	errno = saved;
+	*limit = limited ? rl.rlim_cur : 0;
+	return limited;
+}
+
+/*
+ * ENOMEM of op, which charges need bytes (what length rounds to):
+ * "the limit is too small" when it is, or 0 for the caller to go on.
+ */
+static int limit_too_small(int err, const char *op, uint64_t need,
+			   uint64_t length, const char *note)
+{
+	char want[32], have[32];
+	uint64_t limit;
+
+	if (!memlock_limit(&limit) || need <= limit)
+		return 0;
+	return udl_fail(err, op, "the locked-memory limit (ulimit -l) is too small for %s: it is %s%s",
+			udl_size(length, want, sizeof(want)),
+			udl_size(limit, have, sizeof(have)), note);
 }
 
 static int explain_enomem(const struct userdma *u, int err, const void *addr,
 			  uint64_t length)
 {
-	uint64_t need = pinned_bytes(u, addr, length);
-	int saved = errno, limited;
 	char want[32], have[32];
-	struct rlimit rl;
+	uint64_t limit;
 
+	if (limit_too_small(err, "register", pinned_bytes(u, addr, length),
+			    length, ""))
+		return err;
 	udl_size(length, want, sizeof(want));
-	limited = !has_cap_ipc_lock() && !getrlimit(RLIMIT_MEMLOCK, &rl) &&
-		  rl.rlim_cur != RLIM_INFINITY;
-	errno = saved;
-	if (limited) {
-		udl_size(rl.rlim_cur, have, sizeof(have));
-		if (need > rl.rlim_cur)
-			return udl_fail(err, "register", "the locked-memory limit (ulimit -l) is too small for %s: it is %s",
-					want, have);
+	if (memlock_limit(&limit))
 		return udl_fail(err, "register", "%s, with what this process has already pinned or locked, exceeds the locked-memory limit (ulimit -l, %s), or the kernel ran out of memory, IOVA space or bounce buffers",
-				want, have);
-	}
+				want, udl_size(limit, have, sizeof(have)));
 	return udl_fail(err, "register", "the kernel ran out of memory, IOVA space or bounce buffers for %s",
 			want);
 }
 
-static int explain_eio(const struct userdma *u, int err, uint64_t length)
+/* 28 for a 28-bit DMA mask. */
+static int mask_bits(uint64_t mask)
 {
-	uint64_t mask = u->info.dma_mask;
-	char len[32];
 	int bits = 0;
 
-	udl_size(length, len, sizeof(len));
 	while (bits < 64 && (mask >> bits))
 		bits++;
+	return bits;
+}
+
+static int explain_eio(const struct userdma *u, int err, uint64_t length)
+{
+	int bits = mask_bits(u->info.dma_mask);
+	char len[32];
+
+	udl_size(length, len, sizeof(len));
 	if (u->info.flags & USERDMA_INFO_IOMMU)
 		return udl_fail(err, "register", "the IOMMU could not map %s for %s",
 				len, u->info.device);
+	/* every DMA bounced: a narrow device needs the pool within its mask */
+	if ((u->info.flags & USERDMA_INFO_BOUNCE) && bits < 64)
+		return udl_fail(err, "register", "%s could not be mapped for %s: every DMA is bounced (swiotlb) and the bounce buffers are not all within the device's %d-bit DMA mask, or the pool is full",
+				len, u->info.device, bits);
 	if (u->info.flags & USERDMA_INFO_BOUNCE)
 		return udl_fail(err, "register", "the bounce-buffer pool (swiotlb) could not take %s for %s: it is full, or a segment is too long for it",
 				len, u->info.device);
@@ -236,15 +284,6 @@ static const char *duration(int64_t ns, char *buf, size_t size)
 	return buf;
 }
 
-static int mask_bits(uint64_t mask)
-{
-	int bits = 0;
-
-	while (bits < 64 && (mask >> bits))
-		bits++;
-	return bits;
-}
-
 int udl_explain_channel(const struct userdma *u, int err, const char *name,
 			int eventfd, int bound)
 {
@@ -335,11 +374,17 @@ int udl_explain_submit(const struct userdma *u, int err, const char *op,
 		return udl_fail(err, op, "transfer %u: it needs more engine descriptors than the module's max_xfer_pieces allows (one per stretch where both sides' segments run on): split it",
 				index);
 	case EPERM:
-		if (end == UDL_END_UNKNOWN)
-			end = x->src_handle ? UDL_END_DST : UDL_END_SRC;
+		/* only a device address (handle 0) needs the capability */
+		if (!x->src_handle && !x->dst_handle)
+			return udl_fail(err, op, "transfer %u: device addresses as the source and the destination (handle 0) need CAP_SYS_RAWIO",
+					index);
 		return udl_fail(err, op, "transfer %u: a device address as the %s (handle 0) needs CAP_SYS_RAWIO",
-				index, end_name(end));
+				index, end_name(x->src_handle ? UDL_END_DST :
+							    UDL_END_SRC));
 	case ENOENT:
+		if (end == UDL_END_BOTH)
+			return udl_fail(err, op, "transfer %u: neither handle %u (the source) nor handle %u (the destination) is registered on this open file",
+					index, x->src_handle, x->dst_handle);
 		if (end == UDL_END_UNKNOWN)
 			return udl_fail(err, op, "transfer %u: handle %u or handle %u is not registered on this open file",
 					index, x->src_handle, x->dst_handle);
@@ -433,7 +478,9 @@ int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
 {
 	int contiguous = !!(flags & USERDMA_ALLOC_CONTIGUOUS);
 	const char *kind = flags & USERDMA_ALLOC_COHERENT ? "coherent" : "cached";
+	const char *also = "";
 	char len[32], max[32];
+	uint64_t limit;
 
 	udl_size(length, len, sizeof(len));
 	switch (-err) {
@@ -450,15 +497,30 @@ int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
 		break;
 	case E2BIG:
 		udl_size(u->info.max_region_bytes, max, sizeof(max));
+		/* each buffer has one mmap window of the node to itself */
+		if (length <= u->info.max_region_bytes &&
+		    length > 1ULL << USERDMA_MMAP_SHIFT)
+			return udl_fail(err, "alloc", "%s is longer than a buffer's mmap window of the node (2^%u bytes)",
+					len, USERDMA_MMAP_SHIFT);
 		return udl_fail(err, "alloc", "%s is longer than the module allows (max_region_mb: %s)",
 				len, max);
 	case ENOMEM:
+		if (limit_too_small(err, "alloc", page_round(u, length), length,
+				    ""))
+			return err;
+		/* the limit holds, but this process has used part of it */
+		if (memlock_limit(&limit))
+			also = ", or with what this process has already pinned or locked it exceeds the locked-memory limit (ulimit -l)";
 		if (contiguous)
-			return udl_fail(err, "alloc", "no physically contiguous block of %s is free (the page allocator's largest is 4 MiB on x86; larger needs a CMA area, cma= on the kernel command line), or the locked-memory limit (ulimit -l) is too small",
-					len);
-		return udl_fail(err, "alloc", "the kernel could not allocate or map %s of %s memory for %s, or it exceeds the locked-memory limit (ulimit -l)",
-				len, kind, u->info.device);
+			return udl_fail(err, "alloc", "no physically contiguous block of %s is free (the page allocator's largest is 4 MiB on x86; larger needs a CMA area, cma= on the kernel command line)%s",
+					len, also);
+		return udl_fail(err, "alloc", "the kernel could not allocate or map %s of %s memory for %s%s",
+				len, kind, u->info.device, also);
 	case EIO:
+		if (u->info.flags & USERDMA_INFO_BOUNCE)
+			return udl_fail(err, "alloc", "%s of %s memory could not be mapped for %s: every DMA is bounced (swiotlb) and the bounce buffers are not all within the device's %d-bit DMA mask, or the pool is full (USERDMA_ALLOC_COHERENT allocates below the mask and needs no bounce)",
+					len, kind, u->info.device,
+					mask_bits(u->info.dma_mask));
 		return udl_fail(err, "alloc", "%s of %s memory could not be mapped for %s: without an IOMMU the device's DMA mask does not reach the pages (use USERDMA_ALLOC_COHERENT, which allocates below the mask)",
 				len, kind, u->info.device);
 	case ENOSPC:
@@ -468,14 +530,18 @@ int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
 	return explain_common(u, err, "alloc");
 }
 
-int udl_explain_export(const struct userdma *u, int err, uint32_t handle)
+int udl_explain_export(const struct userdma *u, int err, uint32_t handle,
+		       unsigned int flags)
 {
 	switch (-err) {
 	case ENOENT:
 		return udl_fail(err, "export", "handle %u is not live on this open file",
 				handle);
 	case EINVAL:
-		return udl_fail(err, "export", "handle %u cannot be exported: it is an imported dma-buf (share the exporter's fd), or a registration that does not start and end on page boundaries, or flags are unknown",
+		if (flags & ~USERDMA_EXPORT_CLOEXEC)
+			return udl_fail(err, "export", "unknown flags 0x%x (known: USERDMA_EXPORT_CLOEXEC)",
+					flags & ~USERDMA_EXPORT_CLOEXEC);
+		return udl_fail(err, "export", "handle %u cannot be exported: it is an imported dma-buf (share the exporter's fd), or a registration that does not start and end on page boundaries",
 				handle);
 	case EMFILE:
 		return udl_fail(err, "export", "this process has no free file descriptor for the dma-buf");
@@ -486,9 +552,23 @@ int udl_explain_export(const struct userdma *u, int err, uint32_t handle)
 	return explain_common(u, err, "export");
 }
 
+/* A dma-buf's size (its inode's), or -errno. */
+static int64_t dmabuf_size(int fd)
+{
+	int saved = errno;
+	struct stat st;
+	int64_t size;
+
+	size = fstat(fd, &st) ? -errno : st.st_size;
+	errno = saved;
+	return size;
+}
+
 int udl_explain_import(const struct userdma *u, int err, int fd,
 		       unsigned int direction)
 {
+	int64_t size;
+
 	switch (-err) {
 	case EBADF:
 		return udl_fail(err, "import", "fd %d is not an open file descriptor",
@@ -507,6 +587,11 @@ int udl_explain_import(const struct userdma *u, int err, int fd,
 	case EACCES:
 		return udl_fail(err, "import", "the dma-buf is read-only (a registration made USERDMA_DIR_TO_DEVICE, pinned without write access): import it USERDMA_DIR_TO_DEVICE");
 	case ENOMEM:
+		size = dmabuf_size(fd);
+		if (size > 0 &&
+		    limit_too_small(err, "import", page_round(u, size), size,
+				    " (an import is charged like a registration)"))
+			return err;
 		return udl_fail(err, "import", "the import would exceed the locked-memory limit (ulimit -l; an import is charged like a registration), or the exporter or the kernel ran out of memory, IOVA space or bounce buffers mapping the dma-buf for %s",
 				u->info.device);
 	case ENOSPC:

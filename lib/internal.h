@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format.h"
 #include "userdma.h"
 
 #define UDL_EXPORT	__attribute__((visibility("default")))
@@ -34,8 +35,16 @@ struct userdma {
 int udl_fail(int err, const char *op, const char *fmt, ...) UDL_PRINTF(3, 4);
 /* "ENOMEM" for ENOMEM or -ENOMEM, "errno 1234" for unknown values. */
 const char *udl_errname(int err, char *buf, size_t size);
-/* "64 MiB" when exact, otherwise "65537 bytes". */
-const char *udl_size(uint64_t bytes, char *buf, size_t size);
+/* udl_size() is in format.h, shared with the CLI. */
+
+/* request.c */
+/*
+ * ioctl req with arg on u's node: 0 or -errno, errno left as the caller
+ * had it.  Every request the library makes goes through here.
+ */
+int udl_request(const struct userdma *u, unsigned long req, void *arg);
+/* The failure of op called with a NULL struct userdma: -EINVAL. */
+int udl_no_handle(const char *op);
 
 /* explain.c: record why the kernel refused an ioctl; returns err. */
 int udl_explain_info(const struct userdma *u, int err);
@@ -50,7 +59,8 @@ int udl_explain_alloc(const struct userdma *u, int err, uint64_t length,
 		      unsigned int flags, unsigned int direction);
 int udl_explain_mmap(const struct userdma *u, int err, uint32_t handle,
 		     uint64_t length);
-int udl_explain_export(const struct userdma *u, int err, uint32_t handle);
+int udl_explain_export(const struct userdma *u, int err, uint32_t handle,
+		       unsigned int flags);
 int udl_explain_import(const struct userdma *u, int err, int fd,
 		       unsigned int direction);
 
@@ -58,6 +68,7 @@ int udl_explain_import(const struct userdma *u, int err, int fd,
 #define UDL_END_UNKNOWN	0
 #define UDL_END_SRC	1
 #define UDL_END_DST	2
+#define UDL_END_BOTH	(UDL_END_SRC | UDL_END_DST)
 
 /*
  * bound: 1 when this open file already has a channel, 0 when not, -1 when

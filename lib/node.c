@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -138,8 +137,8 @@ static int check_node(struct userdma *u, const char *path)
 
 	memset(&u->info, 0, sizeof(u->info));
 	u->info.size = sizeof(u->info);
-	if (ioctl(u->fd, USERDMA_IOC_INFO, &u->info)) {
-		ret = -errno;
+	ret = udl_request(u, USERDMA_IOC_INFO, &u->info);
+	if (ret) {
 		if (ret == -ENOTTY || ret == -EINVAL)
 			return udl_fail(ret, "open", "%s is not a userdma node",
 					path);
@@ -215,7 +214,7 @@ UDL_EXPORT void userdma_close(struct userdma *u)
 UDL_EXPORT int userdma_fd(const struct userdma *u)
 {
 	if (!u)
-		return udl_fail(-EINVAL, "fd", "no userdma handle (NULL)");
+		return udl_no_handle("fd");
 	return u->fd;
 }
 

@@ -10,27 +10,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "internal.h"
 
 /* Segments fetched per SEGMENTS request by userdma_segments_all(). */
 #define SEGS_PER_CALL	1024u
-
-static int no_handle(const char *op)
-{
-	return udl_fail(-EINVAL, op, "no userdma handle (NULL)");
-}
-
-/* errno is the caller's: the result travels in the return value only. */
-static int request(const struct userdma *u, unsigned long req, void *arg)
-{
-	int saved = errno, ret;
-
-	ret = ioctl(u->fd, req, arg) ? -errno : 0;
-	errno = saved;
-	return ret;
-}
 
 UDL_EXPORT int userdma_info(struct userdma *u, struct userdma_info *info)
 {
@@ -38,10 +22,10 @@ UDL_EXPORT int userdma_info(struct userdma *u, struct userdma_info *info)
 	int ret;
 
 	if (!u)
-		return no_handle("info");
+		return udl_no_handle("info");
 	if (!info)
 		return udl_fail(-EINVAL, "info", "no place for the result (info is NULL)");
-	ret = request(u, USERDMA_IOC_INFO, &in);
+	ret = udl_request(u, USERDMA_IOC_INFO, &in);
 	if (ret)
 		return udl_explain_info(u, ret);
 	*info = in;
@@ -61,10 +45,10 @@ UDL_EXPORT int userdma_register(struct userdma *u, void *addr, size_t length,
 	int ret;
 
 	if (!u)
-		return no_handle("register");
+		return udl_no_handle("register");
 	if (!handle)
 		return udl_fail(-EINVAL, "register", "no place for the handle (handle is NULL)");
-	ret = request(u, USERDMA_IOC_REGISTER, &reg);
+	ret = udl_request(u, USERDMA_IOC_REGISTER, &reg);
 	if (ret)
 		return udl_explain_register(u, ret, addr, length, direction);
 	*handle = reg.handle;
@@ -82,8 +66,8 @@ UDL_EXPORT int userdma_unregister(struct userdma *u, uint32_t handle)
 	int ret;
 
 	if (!u)
-		return no_handle("unregister");
-	ret = request(u, USERDMA_IOC_UNREGISTER, &cmd);
+		return udl_no_handle("unregister");
+	ret = udl_request(u, USERDMA_IOC_UNREGISTER, &cmd);
 	return ret ? udl_explain_unregister(u, ret, handle) : 0;
 }
 
@@ -102,11 +86,11 @@ UDL_EXPORT int userdma_segments(struct userdma *u, uint32_t handle,
 	int ret;
 
 	if (!u)
-		return no_handle("segments");
+		return udl_no_handle("segments");
 	if (!segs && count)
 		return udl_fail(-EINVAL, "segments", "no array for %u segments (segs is NULL)",
 				count);
-	ret = request(u, USERDMA_IOC_SEGMENTS, &cmd);
+	ret = udl_request(u, USERDMA_IOC_SEGMENTS, &cmd);
 	if (ret)
 		return udl_explain_segments(u, ret, handle, first, cmd.count);
 	if (total)
@@ -122,7 +106,7 @@ static int segments_all(struct userdma *u, uint32_t handle,
 	int ret;
 
 	if (!u)
-		return no_handle("segments");
+		return udl_no_handle("segments");
 	if (!segs)
 		return udl_fail(-EINVAL, "segments", "no place for the array (segs is NULL)");
 	*segs = NULL;
@@ -181,8 +165,8 @@ static int sync_range(struct userdma *u, const char *op, uint32_t handle,
 	int ret;
 
 	if (!u)
-		return no_handle(op);
-	ret = request(u, USERDMA_IOC_SYNC, &cmd);
+		return udl_no_handle(op);
+	ret = udl_request(u, USERDMA_IOC_SYNC, &cmd);
 	return ret ? udl_explain_sync(u, ret, op, handle, offset, length) : 0;
 }
 

@@ -2,9 +2,10 @@
 /*
  * Transfers: bind a DMA engine channel to the open file, submit copies
  * between registrations, collect their completions.  As in userdma.c the
- * kernel checks the arguments; the library only asks it the side-effect
- * free questions that tell which end of a refused transfer was at fault,
- * so the detail can name it.  errno is left as the caller had it.
+ * kernel checks the arguments; when it refuses a transfer, the library
+ * asks it only side-effect free questions to tell which end was at fault
+ * (culprit()), so the detail can name it.  errno is left as the caller
+ * had it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -21,21 +21,6 @@
 #define MAX_INFLIGHT_PARAM	"/sys/module/userdma/parameters/max_inflight"
 /* What one read() of the node returns at most. */
 #define READ_BATCH		16u
-
-static int no_handle(const char *op)
-{
-	return udl_fail(-EINVAL, op, "no userdma handle (NULL)");
-}
-
-/* The result travels in the return value only. */
-static int request(const struct userdma *u, unsigned long req, void *arg)
-{
-	int saved = errno, ret;
-
-	ret = ioctl(u->fd, req, arg) ? -errno : 0;
-	errno = saved;
-	return ret;
-}
 
 static void copy_out(char *dst, size_t len, const char *src)
 {
@@ -51,7 +36,7 @@ static int has_channel(const struct userdma *u)
 	int ret;
 
 	/* submitting nothing succeeds exactly when a channel is bound */
-	ret = request(u, USERDMA_IOC_SUBMIT, &cmd);
+	ret = udl_request(u, USERDMA_IOC_SUBMIT, &cmd);
 	if (ret == -ENXIO)
 		return 0;
 	return ret ? -1 : 1;
@@ -68,7 +53,7 @@ UDL_EXPORT int userdma_channel(struct userdma *u, const char *name,
 	int ret;
 
 	if (!u)
-		return no_handle("channel");
+		return udl_no_handle("channel");
 	if (!name)
 		name = "";
 	if (strlen(name) >= sizeof(cmd.name))
@@ -76,7 +61,7 @@ UDL_EXPORT int userdma_channel(struct userdma *u, const char *name,
 				name, strlen(name) > 40 ? "..." : "",
 				sizeof(cmd.name) - 1);
 	memcpy(cmd.name, name, strlen(name));
-	ret = request(u, USERDMA_IOC_CHANNEL, &cmd);
+	ret = udl_request(u, USERDMA_IOC_CHANNEL, &cmd);
 	if (ret)
 		return udl_explain_channel(u, ret, name, eventfd,
 					   ret == -EBUSY ? has_channel(u) : -1);
@@ -103,14 +88,56 @@ static unsigned int max_inflight(void)
 	return v;
 }
 
+/* Is h unknown on this open file?  A SEGMENTS request for nothing says. */
+static int handle_missing(const struct userdma *u, uint32_t h)
+{
+	struct userdma_segments cmd = { .size = sizeof(cmd), .handle = h };
+
+	return h && udl_request(u, USERDMA_IOC_SEGMENTS, &cmd) == -ENOENT;
+}
+
+/* Bytes handle h covers, its segments summed; -errno if unknown. */
+static int64_t handle_length(struct userdma *u, uint32_t h)
+{
+	struct userdma_segment *segs;
+	int64_t len = 0;
+	int n, i;
+
+	n = userdma_segments_all(u, h, &segs);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		len += segs[i].length;
+	free(segs);
+	return len;
+}
+
+/* Does [pos, pos + length) of one end fail the range check?  -1: unknown. */
+static int out_of_range(struct userdma *u, uint32_t h, uint64_t pos,
+			uint64_t length)
+{
+	int64_t len;
+
+	if (pos + length < pos)
+		return 1;
+	if (!h)
+		return pos + length - 1 > u->info.dma_mask;
+	len = handle_length(u, h);
+	if (len < 0)
+		return -1;
+	return pos + length > (uint64_t)len;
+}
+
 /*
- * Which end of x the kernel refused with err.  The kernel checks the
- * source first; a probe with the same source and a destination that can
- * never pass (its range wraps: ERANGE) submits nothing and shows whether
- * the source alone fails the same way.  A range is checked against the
- * registration's length, summed from its segments.
+ * EACCES: is it the source?  No request tells a handle's direction, so
+ * the source is offered again with a destination that can never pass (its
+ * range wraps: ERANGE), which submits nothing.  EACCES again proves the
+ * source at fault whatever order the kernel checks in; ERANGE means the
+ * kernel got past the source, which clears it only because the kernel
+ * checks the source end before the destination end.
  */
-static int culprit(struct userdma *u, int err, const struct userdma_xfer *x)
+static int source_refused(const struct userdma *u, int err,
+			  const struct userdma_xfer *x)
 {
 	struct userdma_xfer probe = *x;
 	struct userdma_submit cmd = {
@@ -119,31 +146,53 @@ static int culprit(struct userdma *u, int err, const struct userdma_xfer *x)
 		.count = 1,
 		.xfer_size = sizeof(probe),
 	};
-	struct userdma_segment *segs = NULL;
-	uint64_t len = 0;
-	int n, i;
+	int ret;
+
+	probe.dst_handle = 0;
+	probe.dst = UINT64_MAX;
+	ret = udl_request(u, USERDMA_IOC_SUBMIT, &cmd);
+	if (ret == err)
+		return 1;
+	return ret == -ERANGE ? 0 : -1;
+}
+
+/*
+ * Which end of x the kernel refused with err (UDL_END_*).  SUBMIT answers
+ * with one errno and not which end it belongs to, so the library finds
+ * out, without submitting anything, from facts about each end on its own:
+ * ENOENT from SEGMENTS of each handle, ERANGE from each range against its
+ * registration's length (or the DMA mask, for a device address).  Only
+ * EACCES needs a probe (source_refused()) and, to blame the destination,
+ * the kernel's order.  tests/cases/main/lib_explain.c provokes each case
+ * on the real module and checks the detail names the right end, so a
+ * change of the kernel's checks fails there rather than misleading users.
+ * EPERM needs nothing: only a device address (handle 0) asks for it.
+ */
+static int culprit(struct userdma *u, int err, const struct userdma_xfer *x)
+{
+	int end = UDL_END_UNKNOWN;
 
 	switch (-err) {
 	case ENOENT:
-	case EACCES:
-		probe.dst_handle = 0;
-		probe.dst = UINT64_MAX;
-		probe.length = x->length ? x->length : 1;
-		return request(u, USERDMA_IOC_SUBMIT, &cmd) == err ?
-		       UDL_END_SRC : UDL_END_DST;
+		if (handle_missing(u, x->src_handle))
+			end |= UDL_END_SRC;
+		if (handle_missing(u, x->dst_handle))
+			end |= UDL_END_DST;
+		return end;
 	case ERANGE:
-		if (x->src + x->length < x->src)
+		if (out_of_range(u, x->src_handle, x->src, x->length) == 1)
 			return UDL_END_SRC;
-		if (!x->src_handle)
-			return x->src + x->length - 1 > u->info.dma_mask ?
-			       UDL_END_SRC : UDL_END_DST;
-		n = userdma_segments_all(u, x->src_handle, &segs);
-		if (n < 0)
-			return UDL_END_UNKNOWN;
-		for (i = 0; i < n; i++)
-			len += segs[i].length;
-		free(segs);
-		return x->src + x->length > len ? UDL_END_SRC : UDL_END_DST;
+		if (out_of_range(u, x->dst_handle, x->dst, x->length) == 1)
+			return UDL_END_DST;
+		return UDL_END_UNKNOWN;
+	case EACCES:
+		switch (source_refused(u, err, x)) {
+		case 1:
+			return UDL_END_SRC;
+		case 0:
+			return UDL_END_DST;
+		}
+		return UDL_END_UNKNOWN;
 	}
 	return UDL_END_UNKNOWN;
 }
@@ -168,7 +217,7 @@ static int submit(struct userdma *u, const char *op,
 	int ret;
 
 	if (!u)
-		return no_handle(op);
+		return udl_no_handle(op);
 	if (!xfers && count)
 		return udl_fail(-EINVAL, op, "no array for %u transfers (xfers is NULL)",
 				count);
@@ -186,7 +235,7 @@ static int submit(struct userdma *u, const char *op,
 	while (done < count) {
 		cmd.xfers = (uintptr_t)(xfers + done);
 		cmd.count = count - done;
-		ret = request(u, USERDMA_IOC_SUBMIT, &cmd);
+		ret = udl_request(u, USERDMA_IOC_SUBMIT, &cmd);
 		if (ret) {
 			explain_submit(u, ret, op, done, &xfers[done]);
 			return done ? (int)done : ret;
@@ -241,8 +290,8 @@ UDL_EXPORT int userdma_wait(struct userdma *u, uint64_t cookie,
 	int ret;
 
 	if (!u)
-		return no_handle("wait");
-	ret = request(u, USERDMA_IOC_WAIT, &cmd);
+		return udl_no_handle("wait");
+	ret = udl_request(u, USERDMA_IOC_WAIT, &cmd);
 	if (ret)
 		return udl_explain_wait(u, ret, cookie, timeout_ns);
 	if (out)
@@ -282,7 +331,7 @@ static int fetch_ready(const struct userdma *u, struct userdma_completion *out,
 
 	if (file_nonblock)
 		return read_batch(u, out, max);
-	ret = request(u, USERDMA_IOC_WAIT, &cmd);
+	ret = udl_request(u, USERDMA_IOC_WAIT, &cmd);
 	if (ret == -ETIMEDOUT)
 		return -EAGAIN;
 	if (ret == -ENOENT)
@@ -301,7 +350,7 @@ UDL_EXPORT int userdma_completions(struct userdma *u,
 	int saved = errno, flags, file_nonblock, ret;
 
 	if (!u)
-		return no_handle("completions");
+		return udl_no_handle("completions");
 	if (!out && max)
 		return udl_fail(-EINVAL, "completions", "no array for %u completions (out is NULL)",
 				max);

@@ -81,8 +81,7 @@ install-module:
 	@test -d $(INSTALL_KDIR) || { echo "install-module: no kernel build tree at" \
 		"$(INSTALL_KDIR); set KVER= or KDIR=" >&2; exit 1; }
 	rm -rf $(INSTALL_MOD)
-	mkdir -p $(INSTALL_MOD)
-	cp -r kernel include $(INSTALL_MOD)/
+	sh scripts/module-sources.sh $(INSTALL_MOD)
 	$(MAKE) -C $(INSTALL_KDIR) M=$(INSTALL_MOD)/kernel modules
 	$(MAKE) -C $(INSTALL_KDIR) M=$(INSTALL_MOD)/kernel \
 		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \

@@ -11,10 +11,14 @@
 # every time: a full rebuild is the only way to see every warning again.
 # Env: MODULE_SRC (default kernel/) builds another module dir (harness
 # self-tests), SPARSE=1 also runs sparse (C=1); its warnings fail too.
-# BENCH=1 builds the benchmark variant (USERDMA_BENCH=y: the bench ioctl,
-# kernel/bench.c) in build/<KVER>/bench/ instead; only `make bench` uses it.
-# FAULT=1 builds the fault-injection variant (USERDMA_FAULT=y, kernel/fault.c)
-# in build/<KVER>/fault/; the test guests load it for fault_sweep only.
+# The module built is the test build: USERDMA_EDU=y, QEMU's edu device and
+# its engine (kernel/test/), which every test guest uses, and `make bench`
+# too (its bench module, bench/kmod/, is built apart against this one:
+# scripts/build-bench-module.sh).
+# FAULT=1 builds the fault-injection variant (USERDMA_FAULT=y,
+# kernel/test/fault.c) in build/<KVER>/fault/; the test guests load it for
+# fault_sweep only.  PRODUCTION=1 builds what DKMS builds, no test parts at
+# all, in build/<KVER>/production/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +29,8 @@ main() {
 	local kver out log
 	kver=$(resolve_kver "$1") || die "no kernel headers for '$1' (under /lib/modules or a suite root)"
 	out="$top/build/$kver"
-	[ "${BENCH:-0}" = 1 ] && out+=/bench
 	[ "${FAULT:-0}" = 1 ] && out+=/fault
+	[ "${PRODUCTION:-0}" = 1 ] && out+=/production
 	log="$out/module-build.log"
 
 	copy_sources "$out"
@@ -54,11 +58,11 @@ copy_sources() {
 }
 
 compile_module() {
-	local kver=$1 dir=$2 sparse=() bench=() fault=()
+	local kver=$1 dir=$2 sparse=() variant=(USERDMA_EDU=y)
 	[ "${SPARSE:-0}" = 1 ] && sparse=(C=1)
-	[ "${BENCH:-0}" = 1 ] && bench=(USERDMA_BENCH=y)
-	[ "${FAULT:-0}" = 1 ] && fault=(USERDMA_FAULT=y)
-	kmake "$kver" "$dir" W=1 "${sparse[@]}" "${bench[@]}" "${fault[@]}" modules
+	[ "${FAULT:-0}" = 1 ] && variant+=(USERDMA_FAULT=y)
+	[ "${PRODUCTION:-0}" = 1 ] && variant=()
+	kmake "$kver" "$dir" W=1 "${sparse[@]}" "${variant[@]}" modules
 }
 
 main "$@"

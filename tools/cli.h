@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* udl_size(): sizes in words, as libuserdma's own messages put them */
+#include "format.h"
+
 #define EXIT_USAGE	2
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,8 +34,6 @@ int cli_usage(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
  * refused; returns EXIT_USAGE.
  */
 int cli_bad_option(const char *cmd, int c, char **argv);
-/* "64 KiB" when exact, otherwise "65537 bytes". */
-const char *fmt_size(uint64_t bytes, char *buf, size_t size);
 /* Bytes, with an optional K, M or G (binary) suffix; 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);
 

@@ -38,11 +38,11 @@ static int show(struct userdma *u, uint32_t handle, size_t len, void *addr)
 		return 1;
 	}
 	printf("%s: handle %u, %s at %p (mmap offset 0x%" PRIx64 "), %d DMA segment%s\n",
-	       userdma_name(u), handle, fmt_size(len, human, sizeof(human)),
+	       userdma_name(u), handle, udl_size(len, human, sizeof(human)),
 	       addr, userdma_mmap_offset(handle), n, n == 1 ? "" : "s");
 	for (i = 0; i < n && i < 8; i++)
 		printf("  0x%016" PRIx64 " %s\n", (uint64_t)segs[i].dma_addr,
-		       fmt_size(segs[i].length, human, sizeof(human)));
+		       udl_size(segs[i].length, human, sizeof(human)));
 	if (n > 8)
 		printf("  ... %d more\n", n - 8);
 	free(segs);

@@ -355,10 +355,10 @@ static int run(struct copy *c)
 	c->xfers = calloc(c->batch, sizeof(*c->xfers));
 	if (!c->src || !c->dst || !c->xfers) {
 		cli_error("copy", "out of memory for two buffers of %s",
-			  fmt_size(c->size, sz, sizeof(sz)));
+			  udl_size(c->size, sz, sizeof(sz)));
 		return -1;
 	}
-	fmt_size(c->size, sz, sizeof(sz));
+	udl_size(c->size, sz, sizeof(sz));
 	fill(c->src, c->size, 0x5eed);
 	memset(c->dst, 0xa5, c->size);
 

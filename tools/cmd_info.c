@@ -39,7 +39,7 @@ static void print_bytes(const char *label, uint64_t bytes)
 {
 	char human[32];
 
-	fmt_size(bytes, human, sizeof(human));
+	udl_size(bytes, human, sizeof(human));
 	if (bytes >= 1024 && strstr(human, "iB"))
 		printf("%-18s%" PRIu64 " (%s)\n", label, bytes, human);
 	else

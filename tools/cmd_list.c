@@ -91,7 +91,7 @@ static int list_node(const char *node)
 	}
 	printf("%s (%s): %" PRIu64 " region%s, %" PRIu64 " pinned page%s, %s mapped\n",
 	       node, dev, regions, regions == 1 ? "" : "s", pages,
-	       pages == 1 ? "" : "s", fmt_size(bytes, human, sizeof(human)));
+	       pages == 1 ? "" : "s", udl_size(bytes, human, sizeof(human)));
 	/* counters of buffers, imports and exports (modules since ALLOC) */
 	if (!node_counter(node, "allocated_pages", &alloc) &&
 	    !node_counter(node, "imported", &imported) &&

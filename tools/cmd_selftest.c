@@ -34,9 +34,6 @@
 #include "selftest.h"
 #include "userdma.h"
 
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-
 #define DEFAULT_SIZE	(64 * 1024)
 #define STAGE_SIZE	4096u		/* the source and check buffers */
 #define TARGET_LEAD	123		/* bytes into its first page */
@@ -463,7 +460,7 @@ static int is_edu(const char *node)
 	unsigned int vendor, device;
 
 	return !node_pci_ids(node, &vendor, &device) &&
-	       vendor == EDU_VENDOR && device == EDU_DEVICE;
+	       vendor == EDU_PCI_VENDOR && device == EDU_PCI_DEVICE;
 }
 
 /*
@@ -502,7 +499,7 @@ static int pick_node(char node[NODE_NAME_MAX])
 		return 0;
 	if (!found) {
 		printf("selftest: no userdma node is bound to an edu device (PCI %04x:%04x): not applicable\n",
-		       EDU_VENDOR, EDU_DEVICE);
+		       EDU_PCI_VENDOR, EDU_PCI_DEVICE);
 		return 2;
 	}
 	return 1;
@@ -561,8 +558,8 @@ static int check_edu(const struct selftest *st, const char *name)
 		return 0;
 	node_pci_ids(name, &vendor, &device);
 	printf("selftest: %s is bound to %s (%s %04x:%04x), not an edu device (pci %04x:%04x): not applicable\n",
-	       name, st->info.device, st->info.bus, vendor, device, EDU_VENDOR,
-	       EDU_DEVICE);
+	       name, st->info.device, st->info.bus, vendor, device, EDU_PCI_VENDOR,
+	       EDU_PCI_DEVICE);
 	return 2;
 }
 

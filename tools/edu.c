@@ -17,19 +17,6 @@
 
 #include "edu.h"
 
-#define EDU_REG_IDENT	0x00
-#define EDU_REG_DMA_SRC	0x80
-#define EDU_REG_DMA_DST	0x88
-#define EDU_REG_DMA_CNT	0x90
-#define EDU_REG_DMA_CMD	0x98
-#define EDU_BAR_MIN	0x100
-
-#define EDU_CMD_START	(1u << 0)
-#define EDU_CMD_TO_RAM	(1u << 1)	/* device buffer -> memory */
-
-/* The on-device buffer as the engine addresses it. */
-#define EDU_BUF_ADDR	0x40000u
-
 #define EDU_LATENCY_NS	100000000L	/* QEMU completes a command after 100 ms */
 #define EDU_POLL_NS	1000000L		/* 1 ms */
 #define EDU_TIMEOUT_NS	5000000000LL		/* 5 s */
@@ -70,9 +57,9 @@ static int edu_wait_idle(struct edu *e)
 	const struct timespec poll = { .tv_nsec = EDU_POLL_NS };
 	long long deadline = now_ns() + EDU_TIMEOUT_NS;
 
-	if (rd64(e, EDU_REG_DMA_CMD) & EDU_CMD_START)
+	if (rd64(e, EDU_REG_DMA_CMD) & EDU_DMA_RUN)
 		nanosleep(&latency, NULL);
-	while (rd64(e, EDU_REG_DMA_CMD) & EDU_CMD_START) {
+	while (rd64(e, EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
 		if (now_ns() > deadline)
 			return -ETIMEDOUT;
 		nanosleep(&poll, NULL);
@@ -111,8 +98,7 @@ int edu_open(struct edu *e, const char *bdf)
 	}
 	e->bar = bar;
 	e->bar_len = st.st_size;
-	/* 0xRRrr00ed: major, minor, then the fixed 0x00ed */
-	if ((rd32(e, EDU_REG_IDENT) & 0xffff) != 0x00ed) {
+	if ((rd32(e, EDU_REG_IDENT) & 0xffff) != EDU_IDENT_MAGIC) {
 		ret = -ENODEV;
 		goto err_unmap;
 	}
@@ -154,10 +140,10 @@ static int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t len,
 		return ret;
 	wr64(e, EDU_REG_DMA_SRC, src);
 	wr64(e, EDU_REG_DMA_DST, dst);
-	wr64(e, EDU_REG_DMA_CNT, len);
+	wr64(e, EDU_REG_DMA_COUNT, len);
 	/* what the CPU wrote to memory must be visible before the start */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr64(e, EDU_REG_DMA_CMD, cmd | EDU_CMD_START);
+	wr64(e, EDU_REG_DMA_CMD, cmd | EDU_DMA_RUN);
 	ret = edu_wait_idle(e);
 	/* and what the device wrote, before the caller reads memory */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -184,7 +170,7 @@ int edu_dma_to_ram(struct edu *e, uint64_t dma, uint32_t dev_off, uint32_t len)
 
 	if (ret)
 		return ret;
-	return edu_dma(e, EDU_BUF_ADDR + dev_off, dma, len, EDU_CMD_TO_RAM);
+	return edu_dma(e, EDU_BUF_ADDR + dev_off, dma, len, EDU_DMA_TO_RAM);
 }
 
 int edu_dma_from_ram(struct edu *e, uint64_t dma, uint32_t dev_off,

@@ -16,9 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EDU_BUF_SIZE	4096u
-/* Longest command QEMU 7.2 accepts at on-device offset 0. */
-#define EDU_MAX_XFER	(EDU_BUF_SIZE - 1)
+#include "../include/qemu/edu.h"
 
 struct edu {
 	volatile uint8_t *bar;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,23 +77,6 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 		return cli_usage(cmd, "option '%.*s' takes no value, or is unknown",
 				 len, opt);
 	return cli_usage(cmd, "unknown option '%s'", opt);
-}
-
-const char *fmt_size(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	int i = -1;
-
-	while (i < 3 && bytes >= 1024 && !(bytes & 1023)) {
-		bytes >>= 10;
-		i++;
-	}
-	if (i < 0)
-		snprintf(buf, size, "%" PRIu64 " byte%s", bytes,
-			 bytes == 1 ? "" : "s");
-	else
-		snprintf(buf, size, "%" PRIu64 " %s", bytes, units[i]);
-	return buf;
 }
 
 int parse_size(const char *s, uint64_t *out)

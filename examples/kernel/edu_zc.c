@@ -20,22 +20,10 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/userdma.h>
+#include <qemu/edu.h>
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define EDU_DMA_RUN		0x1
-#define EDU_DMA_TO_RAM		0x2
-#define EDU_BUF_ADDR		0x40000
-/*
- * The device memory is 4 KiB, but QEMU 7.2 stops the machine on a command
- * that ends exactly at its end (see kernel/engine_edu.c): offer one byte
- * less rather than crash the guest.
- */
-#define EDU_ZC_SIZE		4095
+/* the device memory, less the byte no single command may end on */
+#define EDU_ZC_SIZE		EDU_MAX_XFER
 
 static int dma_bits = 28;
 module_param(dma_bits, int, 0444);
@@ -191,7 +179,7 @@ static int edu_zc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	int ret;
 
 	/* driver_override can point any device here */
-	if (pdev->vendor != EDU_VENDOR || pdev->device != EDU_DEVICE)
+	if (pdev->vendor != EDU_PCI_VENDOR || pdev->device != EDU_PCI_DEVICE)
 		return -ENODEV;
 	ret = pcim_enable_device(pdev);
 	if (ret)

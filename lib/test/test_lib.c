@@ -8,45 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "internal.h"
-
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3)))
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
-
-static void check_str(const char *got, const char *want, const char *what)
-{
-	check(got && !strcmp(got, want), "%s: got \"%s\", want \"%s\"", what,
-	      got ? got : "(null)", want);
-}
-
-static void check_has(const char *got, const char *part, const char *what)
-{
-	check(got && strstr(got, part), "%s: \"%s\" lacks \"%s\"", what,
-	      got ? got : "(null)", part);
-}
 
 static void test_node_path(void)
 {
@@ -281,7 +250,7 @@ static void test_requests(void)
 		  "unregister busy");
 	udl_explain_info(&u, -ENODEV);
 	check_has(userdma_last_error(), "has gone away", "ENODEV");
-	udl_explain_export(&u, -EOPNOTSUPP, 4);
+	udl_explain_export(&u, -EOPNOTSUPP, 4, 0);
 	check_has(userdma_last_error(), "handle 4 is a coherent buffer",
 		  "export EOPNOTSUPP");
 	udl_explain_import(&u, -EACCES, 9, USERDMA_DIR_FROM_DEVICE);
@@ -493,6 +462,5 @@ int main(void)
 	test_requests();
 	test_xfer();
 	test_errno_kept();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

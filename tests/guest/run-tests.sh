@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=dash disable=SC2046 # busybox sh; $(read_pins) is split on purpose
 # Guest-side test runner (busybox sh).  Runs every program in
 # /tests/$USERDMA_LANE in sorted order and prints one TAP stream:
 #   - each subtest line of a program, renumbered, as "<name>: <desc>";
@@ -131,48 +132,13 @@ report_oracles() {
 
 # --- one test program ----------------------------------------------------
 
-# Re-emit a program's output (stdin) under the runner's numbering.  Runs in
-# a pipeline subshell, so its counts come back through $STATE/counts.
+# Re-emit a program's output (stdin) under the runner's numbering as
+# "<name>: <desc>", through the harness's one TAP normaliser (/tap.awk,
+# tests/harness/tap.awk), which also counts what the runner judges by:
+# it appends "<name> <passed> <failed> <skipped> <plan or -> <last
+# diagnostic>" to $STATE/counts (it runs in a pipeline subshell).
 relay_output() {
-	local name=$1 line rest desc n=$N p=0 f=0 s=0 sub=0 plan=- lastdiag=
-	while IFS= read -r line; do
-		case $line in
-		"ok "*|"not ok "*)
-			sub=$((sub + 1)) n=$((n + 1))
-			rest=${line#not }
-			rest=${rest#ok}
-			rest=${rest# }
-			rest=${rest#"${rest%%[!0-9]*}"}
-			rest=${rest# }
-			desc=${rest#- }
-			case $line in
-			"not ok "*)
-				case $desc in
-				*"# TODO"*|*"# todo"*) s=$((s + 1)) ;;
-				*) f=$((f + 1)) ;;
-				esac
-				printf 'not ok %s - %s: %s\n' "$n" "$name" "$desc" ;;
-			*)
-				case $desc in
-				*"# SKIP"*|*"# skip"*|*"# Skip"*) s=$((s + 1)) ;;
-				*) p=$((p + 1)) ;;
-				esac
-				printf 'ok %s - %s: %s\n' "$n" "$name" "$desc" ;;
-			esac ;;
-		1..*)
-			plan=${line#1..}
-			plan=${plan%%[!0-9]*} ;;
-		"#"*)
-			lastdiag=${line#\#}
-			printf '%s\n' "$line" ;;
-		"")
-			;;
-		*)
-			printf '# %s\n' "$line" ;;
-		esac
-	done
-	echo "$n $p $f $s $sub $plan" >"$STATE/counts"
-	echo "${lastdiag# }" >"$STATE/lastdiag"
+	awk -f /tap.awk -v prefix="$1: " -v start="$N" -v counts="$STATE/counts" -v label="$1"
 }
 
 # Run program $1 under a timeout; its exit status goes to $STATE/rc.
@@ -196,9 +162,10 @@ run_program() {
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
-# Judge a program by its exit status, subtests and plan.
+# Judge a program by its exit status, subtests and plan; its last
+# diagnostic is the reason when it skipped entirely.
 judge_exit() {
-	local name=$1 rc=$2 secs=$3 sub=$4 nfail=$5 plan=$6 why=
+	local name=$1 rc=$2 secs=$3 sub=$4 nfail=$5 plan=$6 last=$7 why=
 	if [ "$plan" != - ] && [ "$plan" -ne "$sub" ] && ! { [ "$rc" -eq 4 ] && [ "$sub" -eq 0 ]; }; then
 		fail "$name: planned $plan subtests, printed $sub"
 	fi
@@ -207,7 +174,7 @@ judge_exit() {
 		[ "$sub" -gt 0 ] || fail "$name: exited 0 without printing any TAP result"
 		return ;;
 	4)
-		[ "$sub" -eq 0 ] && skip "$name: skipped entirely" "$(cat "$STATE/lastdiag")"
+		[ "$sub" -eq 0 ] && skip "$name: skipped entirely" "$last"
 		return ;;
 	1)
 		why="exited with status 1" ;;
@@ -229,20 +196,22 @@ judge_exit() {
 }
 
 run_test() {
-	local bin=$1 name=${1##*/} t0 t1 secs rc
+	local bin=$1 name=${1##*/} t0 t1 secs rc p f s plan last
 	echo "# userdma-test: begin $name"
 	oracles_before
 	open_dmesg_window "$name"
 	t0=$(uptime_s)
 	echo 255 >"$STATE/rc"
+	rm -f "$STATE/counts"
 	export USERDMA_TEST_NAME="$name"
 	run_program "$bin"
 	t1=$(uptime_s)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
 	rc=$(cat "$STATE/rc")
-	set -- $(cat "$STATE/counts")
-	N=$1 PASSED=$((PASSED + $2)) FAILED=$((FAILED + $3)) SKIPPED=$((SKIPPED + $4))
-	judge_exit "$name" "$rc" "$secs" "$5" "$3" "$6"
+	p=0 f=0 s=0 plan=- last=
+	read -r _ p f s plan last <"$STATE/counts"
+	N=$((N + p + f + s)) PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
+	judge_exit "$name" "$rc" "$secs" $((p + f + s)) "$f" "$plan" "$last"
 	oracles_after "$name"
 	report_oracles "$name"
 	echo "# userdma-test: end $name exit=$rc time=${secs}s"
@@ -256,12 +225,24 @@ check_insmod() {
 	rc=$(cat /tmp/insmod.rc 2>/dev/null || echo 127)
 	if [ "$rc" -eq 0 ]; then
 		pass "guest: $cmd"
+		check_load_log
 		return 0
 	fi
 	fail "guest: $cmd failed with status $rc"
 	sed 's/^/# /' /tmp/insmod.out
 	dmesg | tail -n 20 | sed 's/^/# dmesg: /'
 	return 1
+}
+
+# Registering the engines and nodes must not collide in debugfs (each
+# dma_device gets a directory named after its device).
+check_load_log() {
+	if dmesg | grep 'debugfs: .*already present' >/tmp/load.bad; then
+		fail "guest: loading userdma left debugfs collisions"
+		sed 's/^/# dmesg: /' /tmp/load.bad
+	else
+		pass "guest: loading userdma left no debugfs collision"
+	fi
 }
 
 # Unloading must work and must not warn: a leaked handle or mapping shows
@@ -379,7 +360,8 @@ main() {
 	echo "# userdma-guest: cmdline $(cat /proc/cmdline)"
 	programs=$(ls "$TESTDIR" 2>/dev/null | sort | sed "s|^|$TESTDIR/|")
 	export USERDMA_KERNEL USERDMA_CONFIG USERDMA_LANE
-	export USERDMA_KVER=$(uname -r)
+	USERDMA_KVER=$(uname -r)
+	export USERDMA_KVER
 	export USERDMA_UNPRIV_UID=1000 USERDMA_UNPRIV_GID=1000
 	export USERDMA_EDU64=0000:00:03.0 USERDMA_EDU28=0000:00:04.0
 	export USERDMA_SPARE_PCI=0000:00:05.0

@@ -1,5 +1,6 @@
-# Shared by run-matrix.sh, run-demo.sh and scripts/build-module.sh:
-# finding kernels, packing initramfs images and booting guests.
+# Shared by the tests/harness/run-*.sh scripts, scripts/build-module.sh and
+# tests/packaging/guest.sh: finding kernels, packing initramfs images and
+# booting guests (x86-64 and arm64 alike).
 # shellcheck shell=bash
 # QEMU's own option syntax uses commas inside one argument:
 # shellcheck disable=SC2054
@@ -16,20 +17,21 @@ say() { echo "${0##*/}: $*" >&2; }
 # has the root "".
 USERDMA_CACHE=${USERDMA_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/userdma}
 
-# kernel_root KVER: where the kernel's /boot and /lib/modules are.
+# kernel_root KVER: where the kernel's /boot and /lib/modules are; arm64
+# kernels are unpacked into the cache too (run-arm64.sh).
 kernel_root() {
-	local kver=$1 done
+	local kver=$1 mark
 	if [ -d "/lib/modules/$kver/build" ] && [ -f "/boot/vmlinuz-$kver" ]; then
 		echo ""
 		return 0
 	fi
 	# the debug kernel's build directory holds its tree and its root
-	for done in "$USERDMA_CACHE"/suites/*.done "$USERDMA_CACHE"/debug/*.done; do
-		[ -f "$done" ] || continue
-		[ "$(cat "$done")" = "$kver" ] || continue
-		case $done in
-		*/debug/*) echo "${done%.done}/root" ;;
-		*) echo "${done%.done}" ;;
+	for mark in "$USERDMA_CACHE"/{suites,debug,arm64}/*.done; do
+		[ -f "$mark" ] || continue
+		[ "$(cat "$mark")" = "$kver" ] || continue
+		case $mark in
+		*/debug/*) echo "${mark%.done}/root" ;;
+		*) echo "${mark%.done}" ;;
 		esac
 		return 0
 	done
@@ -42,7 +44,7 @@ kernel_root() {
 # is 6.1) only; the newest installed wins when several are.  A suite name
 # makes (or reuses) that suite's root.
 resolve_kver() {
-	local want=$1 dir kver done out
+	local want=$1 dir kver mark out
 	case $want in
 	debug)
 		out=$(bash "$TOP/scripts/debug-kernel.sh") || return 1
@@ -62,15 +64,25 @@ resolve_kver() {
 		kver=${kver%/build}
 		[ -f "/boot/vmlinuz-$kver" ] && { echo "$kver"; return 0; }
 	done
-	for done in "$USERDMA_CACHE"/suites/*.done "$USERDMA_CACHE"/debug/*.done; do
-		[ -f "$done" ] || continue
-		kver=$(cat "$done")
+	for mark in "$USERDMA_CACHE"/suites/*.done "$USERDMA_CACHE"/debug/*.done; do
+		[ -f "$mark" ] || continue
+		kver=$(cat "$mark")
 		if [ "$kver" = "$want" ] || [ "$(short_kver "$kver")" = "$want" ]; then
 			echo "$kver"
 			return 0
 		fi
 	done
 	return 1
+}
+
+# The architecture a kernel was built for, which its guest's machine
+# follows: Debian names it last ("6.12.95+deb12-arm64"); the rest are the
+# host's, x86-64 (Debian's -amd64, the debug kernel's -udt-debug).
+kernel_arch() {
+	case $1 in
+	*-arm64) echo arm64 ;;
+	*) echo x86_64 ;;
+	esac
 }
 
 # "6.12.95+deb12-amd64" -> "6.12", "7.3-amd64" -> "7.3": what tests see as
@@ -187,15 +199,18 @@ selected() {
 # kernel version is the third argument, or else the name of the directory
 # holding the image (build/<kver>/initramfs.cpio.gz).
 pack_initramfs() {
-	local ko=$1 out=$2 kver=${3:-} stage applet root
+	local ko=$1 out=$2 kver=${3:-} stage applet root busybox
 	[ -n "$kver" ] || kver=$(basename "$(dirname "$out")")
-	root=${GUEST_ROOT-$(kernel_root "$kver" 2>/dev/null || true)}
+	root=$(kernel_root "$kver" 2>/dev/null || true)
 	stage=$(dirname "$out")/initramfs-root
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,root}
-	# GUEST_BUSYBOX: another architecture's busybox-static (run-arm64.sh);
-	# the applet list is the host's, the same Debian version.
-	cp "${GUEST_BUSYBOX:-$(command -v busybox)}" "$stage/bin/busybox"
+	# Another architecture's kernel root holds that architecture's
+	# busybox-static (run-arm64.sh); the applet list is the host's, the
+	# same Debian version.
+	busybox=$(command -v busybox)
+	[ "$(kernel_arch "$kver")" = x86_64 ] || busybox=$root/bin/busybox
+	cp "$busybox" "$stage/bin/busybox"
 	# busybox --list-full names busybox itself too: a self-symlink would
 	# make /bin/busybox a loop and /init fail with ELOOP.
 	for applet in $(busybox --list-full); do
@@ -205,6 +220,7 @@ pack_initramfs() {
 	done
 	install -m 755 "$TOP/tests/guest/init" "$stage/init"
 	install -m 755 "$TOP/tests/guest/run-tests.sh" "$stage/run-tests.sh"
+	install -m 644 "$TOP/tests/harness/tap.awk" "$stage/tap.awk"
 	install -m 755 "$TOP/tests/guest/demo.sh" "$stage/demo.sh"
 	install -m 755 "$TOP/tests/guest/bench.sh" "$stage/bench.sh"
 	install -m 644 "$ko" "$stage/userdma.ko"
@@ -243,39 +259,69 @@ pack_initramfs() {
 		gzip -1 >"$out"
 }
 
-# QEMU arguments for one (config, lane) in the array QEMU_ARGS, and the
-# kernel command line in KERNEL_APPEND.
-#   strict/lazy: emulated VT-d in front of both edu devices;
+# The guest configurations, each a row of guest_args' table.
+GUEST_CONFIGS="strict lazy noiommu swiotlb"
+
+# The QEMU command line (binary first) for one (architecture, config,
+# lane) in the array QEMU_ARGS, and the kernel command line in
+# KERNEL_APPEND; the kernel console goes to file CONSOLE, the guest's
+# ttyS1 (only the runner's output, tests/guest/init) to file STREAM.
+#   x86_64: q35, the console on ttyS0; strict/lazy put an emulated VT-d
+#   in front of the PCI devices.
+#   arm64: virt, the console on its PL011 (ttyAMA0), ttyS0 and ttyS1 two
+#   PCI serial cards (the first discarded); strict/lazy put an SMMUv3 in
+#   front of the PCI bus.
 #   noiommu: direct DMA; swiotlb: direct DMA forced through bounce buffers,
 #   with a 256 MiB pool (131072 slabs of 2 KiB) so a 64 MiB region fits.
 #   main lane: 2 vCPUs, real time; edu lane: 1 vCPU with -icount sleep=off,
 #   which skips the edu device's 100 ms per DMA command (needs -smp 1).
 guest_args() {
-	local config=$1 lane=$2
-	# -erms,-fsrm: with "fast string" CPUs the kernel copies and clears
-	# pages, bounce buffers and user memory with rep movsb/stosb, which TCG
-	# emulates a byte per step; without them it takes its 8-byte loops.
-	# Same code of ours either way, and 6.1 with swiotlb=force ran
-	# register_sizes and xfer_lifetime in 29 s instead of 145 s.
-	QEMU_ARGS=(-accel tcg -cpu "${QEMU_CPU:-max,-erms,-fsrm}" -m 2048 -nographic -no-reboot
-		-machine q35,kernel-irqchip=split -nic none -monitor none)
-	# no_timer_check: on a loaded host TCG can be too slow for the kernel's
-	# IO-APIC timer probe, and 6.1 then panics at boot ("timer doesn't work
-	# through Interrupt-remapped IO-APIC"); seen with two guests at once.
+	local arch=$1 config=$2 lane=$3 console=$4 stream=$5 machine
+	case $arch in
+	x86_64)
+		# -erms,-fsrm: with "fast string" CPUs the kernel copies and
+		# clears pages, bounce buffers and user memory with rep
+		# movsb/stosb, which TCG emulates a byte per step; without them it
+		# takes its 8-byte loops.  Same code of ours either way, and 6.1
+		# with swiotlb=force ran register_sizes and xfer_lifetime in 29 s
+		# instead of 145 s.
+		QEMU_ARGS=(qemu-system-x86_64 -cpu "${QEMU_CPU:-max,-erms,-fsrm}"
+			-serial "file:$console" -serial "file:$stream")
+		machine=q35,kernel-irqchip=split
+		# no_timer_check: on a loaded host TCG can be too slow for the
+		# kernel's IO-APIC timer probe, and 6.1 then panics at boot ("timer
+		# doesn't work through Interrupt-remapped IO-APIC"); seen with two
+		# guests at once.
+		KERNEL_APPEND="console=ttyS0 quiet panic=-1 no_timer_check" ;;
+	arm64)
+		QEMU_ARGS=(qemu-system-aarch64 -cpu "${QEMU_CPU:-max}" -serial "file:$console"
+			-chardev null,id=s0 -device pci-serial,chardev=s0,addr=07.0
+			-chardev "file,id=s1,path=$stream" -device pci-serial,chardev=s1,addr=08.0)
+		machine=virt
+		KERNEL_APPEND="console=ttyAMA0 quiet panic=-1" ;;
+	*) die "unknown architecture '$arch' (x86_64 arm64)" ;;
+	esac
 	# watchdog_thresh=60: a vCPU thread the host does not run for a while
 	# (two guests and other work on two cores) comes back to a clock that
 	# moved on, and the soft-lockup detector's 20 s default then reported
 	# a lockup in a plain page copy; 120 s still catches a real one.
-	KERNEL_APPEND="console=ttyS0 quiet panic=-1 no_timer_check watchdog_thresh=60"
-	case $config in
-	strict)  QEMU_ARGS+=(-device intel-iommu,intremap=on)
-		 KERNEL_APPEND+=" intel_iommu=on iommu.strict=1" ;;
-	lazy)    QEMU_ARGS+=(-device intel-iommu,intremap=on)
-		 KERNEL_APPEND+=" intel_iommu=on iommu.strict=0" ;;
-	noiommu) KERNEL_APPEND+=" intel_iommu=off" ;;
-	swiotlb) KERNEL_APPEND+=" intel_iommu=off swiotlb=131072,force" ;;
-	*) die "unknown config '$config' (strict lazy noiommu swiotlb)" ;;
+	KERNEL_APPEND+=" watchdog_thresh=60"
+	case $arch/$config in
+	x86_64/strict)	QEMU_ARGS+=(-device intel-iommu,intremap=on)
+			KERNEL_APPEND+=" intel_iommu=on iommu.strict=1" ;;
+	x86_64/lazy)	QEMU_ARGS+=(-device intel-iommu,intremap=on)
+			KERNEL_APPEND+=" intel_iommu=on iommu.strict=0" ;;
+	x86_64/noiommu)	KERNEL_APPEND+=" intel_iommu=off" ;;
+	x86_64/swiotlb)	KERNEL_APPEND+=" intel_iommu=off swiotlb=131072,force" ;;
+	arm64/strict)	machine+=,iommu=smmuv3
+			KERNEL_APPEND+=" iommu.strict=1" ;;
+	arm64/lazy)	machine+=,iommu=smmuv3
+			KERNEL_APPEND+=" iommu.strict=0" ;;
+	arm64/noiommu)	;;
+	arm64/swiotlb)	KERNEL_APPEND+=" swiotlb=131072,force" ;;
+	*) die "unknown config '$config' ($GUEST_CONFIGS)" ;;
 	esac
+	QEMU_ARGS+=(-accel tcg -machine "$machine" -m 2048 -nographic -no-reboot -nic none -monitor none)
 	# Fixed addresses: tests and the module's edu_dma_bits rely on the order.
 	# pci-testdev has no Linux driver: the device tests bind through
 	# driver_override, as an administrator would bind an FPGA card.
@@ -298,7 +344,7 @@ boot_guest() {
 	local kver=$1 config=$2 lane=$3 mode=$4 initrd=$5 logbase=$6 limit=$7
 	local t0 boot=- rc=0 qpid attempt retried=0 root
 	root=$(kernel_root "$kver") || die "no kernel image for $kver"
-	guest_args "$config" "$lane"
+	guest_args "$(kernel_arch "$kver")" "$config" "$lane" "$logbase.log" "$logbase.tap"
 	KERNEL_APPEND+=" udt_kernel=$(short_kver "$kver") udt_config=$config udt_lane=$lane udt_mode=$mode"
 	# The debug kernel: every KASAN report, not the first only; room for
 	# DMA-API debugging to track a 64 MiB registration page by page twice
@@ -311,9 +357,8 @@ boot_guest() {
 	t0=$EPOCHREALTIME
 	for attempt in 1 2; do
 		rc=0
-		timeout -k 10 "$limit" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
+		timeout -k 10 "$limit" "${QEMU_ARGS[@]}" \
 			-kernel "$root/boot/vmlinuz-$kver" -initrd "$initrd" -append "$KERNEL_APPEND" \
-			-serial "file:$logbase.log" -serial "file:$logbase.tap" \
 			</dev/null >"$logbase.qemu" 2>&1 &
 		qpid=$!
 		# Stop QEMU with us if the harness is interrupted.

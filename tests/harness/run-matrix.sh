@@ -2,8 +2,9 @@
 # The userdma test matrix: every (kernel, IOMMU configuration, lane) boots
 # its own QEMU guest, which runs that lane's test programs and checks the
 # leak oracles after each (tests/guest/run-tests.sh).  This script builds
-# what the guests need, boots them (in parallel), and merges their results
-# into one TAP stream on stdout, then a count table and, as the last line,
+# what the guests need and runs the host-side checks; tests/harness/
+# stream.sh boots the guests (in parallel) and merges every result into one
+# TAP stream on stdout, then a count table and, as the last line,
 # "N passed, N failed[, N skipped]".  Exit status 0 only if nothing failed
 # and something ran.
 #
@@ -22,6 +23,8 @@ set -euo pipefail
 
 # shellcheck source=tests/harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/harness/stream.sh
+. "$(dirname "$0")/stream.sh"
 
 KERNELS=${KERNELS:-6.1 6.12}
 CONFIGS=${CONFIGS:-strict lazy noiommu swiotlb}
@@ -43,56 +46,6 @@ fi
 LOGS=$TOP/build/logs
 RESULTS=$TOP/build/results
 GUEST_BIN=$TOP/build/guest
-
-NUM=0 PASSED=0 FAILED=0 SKIPPED=0
-declare -A ROW_PASS=() ROW_FAIL=() ROW_SKIP=() ROW_BOOT=() ROW_WALL=() KVER_OF=()
-ROWS=()
-
-# --- the TAP stream ------------------------------------------------------
-
-count_row() {
-	local row=$1 what=$2
-	if [ -z "${ROW_PASS[$row]+x}" ]; then
-		ROWS+=("$row")
-		ROW_PASS[$row]=0 ROW_FAIL[$row]=0 ROW_SKIP[$row]=0
-	fi
-	case $what in
-	pass) ROW_PASS[$row]=$((ROW_PASS[$row] + 1)); PASSED=$((PASSED + 1)) ;;
-	fail) ROW_FAIL[$row]=$((ROW_FAIL[$row] + 1)); FAILED=$((FAILED + 1)) ;;
-	skip) ROW_SKIP[$row]=$((ROW_SKIP[$row] + 1)); SKIPPED=$((SKIPPED + 1)) ;;
-	esac
-}
-
-# Number and print unnumbered lines ("ok - x", "not ok - x", "# ...") read
-# from stdin, counting each result under table row $1.
-emit() {
-	local row=$1 line rest
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*|"not ok - "*)
-			NUM=$((NUM + 1))
-			rest=${line#*ok - }
-			case $line in
-			"not ok"*)
-				if [[ $rest =~ \#[[:space:]]*TODO ]]; then count_row "$row" skip; else count_row "$row" fail; fi
-				echo "not ok $NUM - $rest" ;;
-			*)
-				if [[ $rest =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then count_row "$row" skip; else count_row "$row" pass; fi
-				echo "ok $NUM - $rest" ;;
-			esac ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done
-}
-
-# One result line from the host side: result ROW ok|fail DESC [diag file].
-result() {
-	local row=$1 status=$2 desc=$3 diags=${4:-} text
-	if [ "$status" = ok ]; then text="ok - $desc"; else text="not ok - $desc"; fi
-	[ -z "$diags" ] || text+=$'\n'$(sed 's/\r$//; s/^/# /' "$diags")
-	# Not a pipeline: emit must count in this shell, not in a subshell.
-	emit "$row" <<<"$text"
-}
 
 # --- building ----------------------------------------------------------------
 
@@ -124,7 +77,7 @@ build_tests() {
 	fi
 }
 
-count_test_sources() { ls "$CASES_DIR"/*/*.c 2>/dev/null | wc -l; }
+count_test_sources() { find "$CASES_DIR" -mindepth 2 -maxdepth 2 -name '*.c' | wc -l; }
 
 prune_stale_tests() {
 	local bin lane
@@ -161,39 +114,44 @@ build_userspace() {
 	fi
 }
 
-# The kernel style gates (scripts/lint.sh, checkpatch and sparse) print
-# their own TAP; fold it into this stream under the row "lint".
+# fold_tap ROW TAP STATUS SCRIPT [LOG]: the TAP a host-side script wrote
+# (file TAP; numbered or not: emit renumbers it) into the stream under ROW;
+# a failure it did not report itself (exit status STATUS) is one more line,
+# with the end of LOG if given.
+fold_tap() {
+	local row=$1 tap=$2 rc=$3 script=$4 log=${5:-}
+	{
+		cat "$tap"
+		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$tap"; then
+			echo "not ok - $row: $script exited with status $rc"
+			[ -z "$log" ] || tail -n 20 "$log" | sed 's/^/# /'
+		fi
+	} | emit "$row"
+}
+
+# The kernel style gates (scripts/lint.sh, checkpatch and sparse), row
+# "lint": its whole output, what is not TAP as diagnostics.  LINT=0 skips
+# them.
 run_lint() {
 	local log=$LOGS/lint.log rc=0
 	[ -f "$TOP/scripts/lint.sh" ] || return 0
 	[ "${LINT:-1}" != 0 ] || { echo "# lint skipped (LINT=0)"; return 0; }
 	say "running the style gates (scripts/lint.sh)"
 	bash "$TOP/scripts/lint.sh" >"$log" 2>&1 || rc=$?
-	{
-		sed -E 's/\r$//; s/^(not )?ok [0-9]+ (- )?/\1ok - /; /^(not )?ok - |^#/!s/^/# /; /^# 1\.\.[0-9]+$/d' "$log"
-		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
-			echo "not ok - lint: scripts/lint.sh exited with status $rc"
-		fi
-	} | grep -v '^# $' >"$log.tap" || true
-	emit lint <"$log.tap"
+	fold_tap lint "$log" "$rc" scripts/lint.sh
 }
 
 # The packaging tests (tests/packaging/run.sh: install, DKMS, debs and
-# lintian, the Debian guest) print unnumbered TAP; row "pkg".  PKG=0 skips.
+# lintian, the Debian guest), row "pkg": their TAP lines only (the log
+# also holds what the builds and dpkg printed).  PKG=0 skips them.
 run_packaging() {
 	local log=$LOGS/pkg.log rc=0
 	[ -f "$TOP/tests/packaging/run.sh" ] || return 0
 	[ "${PKG:-1}" != 0 ] || { echo "# packaging tests skipped (PKG=0)"; return 0; }
 	say "running the packaging tests (tests/packaging/run.sh)"
 	KERNELS="$(host_kernels)" bash "$TOP/tests/packaging/run.sh" >"$log" 2>&1 || rc=$?
-	{
-		grep -E '^(not )?ok - |^#' "$log"
-		if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
-			echo "not ok - pkg: tests/packaging/run.sh exited with status $rc"
-			tail -n 20 "$log" | sed 's/^/# /'
-		fi
-	} >"$log.tap" || true
-	emit pkg <"$log.tap"
+	grep -E '^(not )?ok - |^#' "$log" >"$log.tap" || true
+	fold_tap pkg "$log.tap" "$rc" tests/packaging/run.sh "$log"
 }
 
 # The packaging tests install into this machine's kernels (DKMS), so they
@@ -223,9 +181,10 @@ run_unit_tests() {
 	fi
 }
 
-# Module and initramfs for one kernel; on failure that kernel's guests are
-# not booted (the build line is its failure).  The kernel's rows are named
-# by its short version (LABEL: "5.10" for bullseye).
+# build_kernel_lane KERNEL CONFIG...: module and initramfs for one kernel,
+# whose guests (stream.sh: add_kernel) then boot in the configurations
+# given; on failure they are not booted (the build line is its failure).
+# The kernel's rows are named by its short version ("5.10" for bullseye).
 build_kernel_lane() {
 	local want=$1 short kver ko t0
 	if ! kver=$(resolve_kver "$want" 2>"$LOGS/resolve-$want.err"); then
@@ -234,7 +193,6 @@ build_kernel_lane() {
 		return 1
 	fi
 	short=$(short_kver "$kver")
-	LABEL=$short
 	t0=$EPOCHREALTIME
 	if ! ko=$(build_module "$kver" 2>"$LOGS/build-module-$short.err"); then
 		tail -n 40 "$LOGS/build-module-$short.err" >"$LOGS/build-module-$short.tail"
@@ -263,7 +221,7 @@ build_kernel_lane() {
 			"$LOGS/build-example-$short.tail"
 	fi
 	pack_initramfs "$ko" "$TOP/build/$kver/initramfs.cpio.gz" "$kver"
-	KVER_OF[$short]=$kver
+	add_kernel "$short" "$kver" "$TOP/build/$kver/initramfs.cpio.gz" "${@:2}"
 }
 
 # Suite kernels not cached yet are fetched all at once (a debootstrap is
@@ -283,176 +241,9 @@ fetch_suite_kernels() {
 	wait || true
 }
 
-# valid_configs SPEC CONFIG...: every name is one guest_args knows.
-valid_configs() {
-	local spec=$1 c
-	shift
-	for c in "$@"; do
-		case $c in
-		strict | lazy | noiommu | swiotlb) ;;
-		*)	result matrix fail "matrix: '$spec': unknown configuration '$c' (strict lazy noiommu swiotlb)"
-			return 1 ;;
-		esac
-	done
-	[ $# -gt 0 ] || { result matrix fail "matrix: '$spec': no configuration"; return 1; }
-}
-
-# --- guests ----------------------------------------------------------------
-
-lane_programs() {
-	local name
-	for name in $(ls "$GUEST_BIN/tests/$1" 2>/dev/null | LC_ALL=C sort); do
-		selected "$1" "$name" && echo "$name"
-	done
-	return 0
-}
-
-# TESTS names programs that exist: a typo must not pass as an empty run.
-check_selection() {
-	local t lane found
-	for t in $TESTS; do
-		found=0
-		for lane in $LANES; do
-			case $t in */*) [ "${t%%/*}" = "$lane" ] || continue ;; esac
-			[ -x "$GUEST_BIN/tests/$lane/${t##*/}" ] && found=1
-		done
-		[ "$found" = 1 ] || result matrix fail "matrix: TESTS names '$t', which is no test program of the lanes $LANES"
-	done
-}
-
-# Why a guest did not end the normal way, from QEMU's status and the console.
-stop_reason() {
-	local logbase=$1 rc why=() panic
-	rc=$(sed -n 's/^rc=\([0-9]*\) .*/\1/p' "$logbase.meta")
-	case $rc in
-	0) ;;
-	124|137) why+=("killed after the ${GUEST_TIMEOUT} s guest timeout") ;;
-	*) why+=("QEMU exited with status $rc: $(head -c 300 "$logbase.qemu" | tr '\n' ' ')") ;;
-	esac
-	# A guest that finished has reported its kernel errors test by test.
-	if [ "$rc" != 0 ] || ! grep -q '^userdma-guest-summary:' "$logbase.tap"; then
-		panic=$(grep -a -m1 -E 'Kernel panic|BUG:|Oops' "$logbase.log" 2>/dev/null | tr -d '\r' || true)
-		[ -z "$panic" ] || why+=("console: $panic")
-	fi
-	local IFS=';'
-	echo -n "${why[*]}" | sed 's/;/; /g' | strip_terminal_codes
-}
-
-# SeaBIOS clears the screen with escape sequences; keep logs readable.
-strip_terminal_codes() {
-	sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tr -d '\r\000-\010\016-\037'
-}
-
-# Boot one guest and turn its output into $RESULTS/<id>.block.
-run_guest() {
-	local short=$1 config=$2 lane=$3 id=$1-$2-$3 logbase reason kver
-	kver=${KVER_OF[$short]}
-	logbase=$LOGS/$id
-	lane_programs "$lane" >"$RESULTS/$id.expected"
-	boot_guest "$kver" "$config" "$lane" tests "$TOP/build/$kver/initramfs.cpio.gz" \
-		"$logbase" "$GUEST_TIMEOUT" || true
-	reason=$(stop_reason "$logbase")
-	{
-		awk -f "$TOP/tests/harness/parse-guest.awk" -v prefix="$short/$config/$lane" \
-			-v expected="$RESULTS/$id.expected" -v reason="$reason" -v verbose="$VERBOSE" \
-			"$logbase.tap" 2>&1
-		if grep -q 'retried=1' "$logbase.meta"; then
-			echo "# $short/$config/$lane: the kernel panicked while booting, before the runner started; booted again (first console: ${logbase#"$TOP"/}.boot-panic.log)"
-		fi
-		# A guest that did not finish: show the end of its console.
-		if ! grep -q '^userdma-guest-summary:' "$logbase.tap" || [ -n "$reason" ]; then
-			echo "# --- last lines of ${logbase#"$TOP"/}.log ---"
-			tail -n 40 "$logbase.log" | strip_terminal_codes | sed 's/^/# /'
-		fi
-	} >"$RESULTS/$id.block.tmp"
-	mv "$RESULTS/$id.block.tmp" "$RESULTS/$id.block"
-}
-
-# Longest guests first (from the last run's timings) keeps both job slots
-# busy to the end.  Without history (a fresh clone): main lanes take four
-# to six times an edu lane, bounce buffers longer, the debug kernel's
-# (KASAN, lockdep, DMA-API debugging) the longest, five times a stock
-# main lane; its edu lane takes as long as a stock main lane.
-schedule() {
-	local id wall
-	for id in "$@"; do
-		wall=$(sed -n 's/.*wall=\([0-9.]*\).*/\1/p' "$LOGS/$id.meta" 2>/dev/null || true)
-		[ -n "$wall" ] || case $id in
-			*+debug-*-main) wall=4 ;; *+debug-*-edu) wall=2.5 ;;
-			*-edu) wall=1 ;; *-swiotlb-main) wall=3 ;; *) wall=2 ;;
-		esac
-		echo "$wall $id"
-	done | sort -k1,1gr -s | cut -d' ' -f2
-}
-
-# Print finished blocks in matrix order, as soon as all before them are in.
-NEXT=0
-flush_blocks() {
-	local id row meta
-	while [ "$NEXT" -lt "${#GUESTS[@]}" ]; do
-		id=${GUESTS[$NEXT]}
-		[ -f "$RESULTS/$id.block" ] || return 0
-		row=${id//-//}
-		meta=$(cat "$LOGS/$id.meta")
-		ROW_BOOT[$row]=$(sed -n 's/.*boot=\([^ ]*\).*/\1/p' <<<"$meta")
-		ROW_WALL[$row]=$(sed -n 's/.*wall=\([^ ]*\).*/\1/p' <<<"$meta")
-		echo "# $row: first output after ${ROW_BOOT[$row]} s, done after ${ROW_WALL[$row]} s (log: build/logs/$id.log)"
-		emit "$row" <"$RESULTS/$id.block"
-		NEXT=$((NEXT + 1))
-	done
-}
-
-kill_guests() {
-	local pid
-	for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
-}
-
-run_guests() {
-	local id running=0 short config lane
-	trap 'kill_guests; exit 130' INT TERM
-	for id in $(schedule "${GUESTS[@]}"); do
-		IFS=- read -r short config lane <<<"$id"
-		while [ "$running" -ge "$JOBS" ]; do
-			wait -n || true
-			running=$((running - 1))
-			flush_blocks
-		done
-		say "booting $short/$config/$lane"
-		run_guest "$short" "$config" "$lane" &
-		running=$((running + 1))
-	done
-	wait || true
-	flush_blocks
-	trap - INT TERM
-}
-
-# --- report ----------------------------------------------------------------
-
-print_table() {
-	local row
-	echo "#"
-	printf '# %-22s %6s %6s %7s %8s %8s\n' "kernel/config/lane" passed failed skipped "boot(s)" "total(s)"
-	for row in "${ROWS[@]}"; do
-		printf '# %-22s %6d %6d %7d %8s %8s\n' "$row" "${ROW_PASS[$row]}" "${ROW_FAIL[$row]}" \
-			"${ROW_SKIP[$row]}" "${ROW_BOOT[$row]:--}" "${ROW_WALL[$row]:--}"
-	done
-	printf '# %-22s %6d %6d %7d %17s\n' all "$PASSED" "$FAILED" "$SKIPPED" "$(elapsed "$T0") s wall"
-	echo "# ${#GUESTS[@]} guests took $GUEST_PHASE s, $JOBS at a time"
-}
-
-print_summary() {
-	if [ "$SKIPPED" -gt 0 ]; then
-		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	else
-		echo "$PASSED passed, $FAILED failed"
-	fi
-}
-
 main() {
-	local spec configs config lane
-	T0=$EPOCHREALTIME
-	mkdir -p "$LOGS" "$RESULTS"
-	rm -f "$RESULTS"/*
+	local spec configs fetch t0=$EPOCHREALTIME t_guests guests=()
+	stream_init
 	# EXTRA_APPEND from the caller (run-soak.sh) is kept.
 	[ "$TEST_TIMEOUT" = 600 ] || EXTRA_APPEND="${EXTRA_APPEND:+$EXTRA_APPEND }udt_test_timeout=$TEST_TIMEOUT"
 	export EXTRA_APPEND=${EXTRA_APPEND:-}
@@ -460,40 +251,29 @@ main() {
 	echo "TAP version 13"
 	say "building (logs in build/logs/)"
 	fetch_suite_kernels &
-	FETCH_PID=$!
+	fetch=$!
 	build_tests
-	[ -z "$TESTS" ] || check_selection
+	check_selection
 	build_userspace
 	run_lint
 	run_packaging
-	wait "$FETCH_PID" || true
-	GUESTS=()
+	wait "$fetch" || true
 	for spec in $KERNELS; do
 		configs=$CONFIGS
 		[[ $spec != *:* ]] || configs=${spec#*:}
 		configs=${configs//,/ }
-		if ! valid_configs "$spec" $configs; then
-			continue
+		# shellcheck disable=SC2086 # a list
+		if valid_configs "$spec" $configs; then
+			build_kernel_lane "${spec%%:*}" $configs || true
 		fi
-		build_kernel_lane "${spec%%:*}" || continue
-		for config in $configs; do
-			for lane in $LANES; do
-				[ -n "$(lane_programs "$lane")" ] || continue
-				GUESTS+=("$LABEL-$config-$lane")
-			done
-		done
 	done
+	mapfile -t guests < <(guest_ids)
 	# Builds alone are not a test run.
-	[ "${#GUESTS[@]}" -gt 0 ] || result matrix fail "matrix: no guest to boot (KERNELS='$KERNELS' CONFIGS='$CONFIGS' LANES='$LANES')"
-	say "booting ${#GUESTS[@]} guests, $JOBS at a time"
-	T_GUESTS=$EPOCHREALTIME
-	run_guests
-	GUEST_PHASE=$(elapsed "$T_GUESTS")
-
-	echo "1..$NUM"
-	print_table
-	print_summary
-	[ "$FAILED" -eq 0 ] && [ "$NUM" -gt 0 ]
+	[ "${#guests[@]}" -gt 0 ] || result matrix fail "matrix: no guest to boot (KERNELS='$KERNELS' CONFIGS='$CONFIGS' LANES='$LANES')"
+	say "booting ${#guests[@]} guests, $JOBS at a time"
+	t_guests=$EPOCHREALTIME
+	run_guests "${guests[@]}"
+	finish "$t0" "$(elapsed "$t_guests")" "${#guests[@]}"
 }
 
 main "$@"

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Soak the ioctl fuzzer (tests/cases/main/fuzz_ioctl.c) outside CI: the
 # run-matrix.sh machinery boots one guest per (kernel, configuration) with
-# only that program in its main lane, and the guest's /init passes
-# udt_fuzz_seconds (and udt_fuzz_seed) from the kernel command line to it
-# as USERDMA_FUZZ_SECONDS (USERDMA_FUZZ_SEED).  The leak oracles and the
+# only that program in its main lane (TESTS=main/fuzz_ioctl), and the
+# guest's /init passes udt_fuzz_seconds (and udt_fuzz_seed) from the kernel
+# command line to it as USERDMA_FUZZ_SECONDS (USERDMA_FUZZ_SEED).  The leak oracles and the
 # dmesg check run after it as after every test program.
 #
 # Env: MINUTES=10 (per guest)  KERNELS="6.12"  CONFIGS="strict swiotlb"
@@ -19,22 +19,9 @@ esac
 secs=$((MINUTES * 60))
 [ "$secs" -gt 0 ] || secs=30
 
-# The program is built from a copy in a cases directory of its own; its
-# binary and dependency file name that copy, so both go afterwards and the
-# next make check builds every program from tests/cases again.
-cases=$TOP/build/soak-cases
-cleanup() {
-	rm -f "$TOP/build/guest/tests/main/fuzz_ioctl" "$TOP/build/guest/obj/main/fuzz_ioctl.d"
-}
-trap cleanup EXIT
-rm -rf "$cases"
-mkdir -p "$cases/main"
-cp "$TOP/tests/cases/main/fuzz_ioctl.c" "$cases/main/"
-cleanup
-
 append="udt_fuzz_seconds=$secs${SEED:+ udt_fuzz_seed=$SEED}"
 echo "${0##*/}: fuzz_ioctl for $secs s per guest ($append)" >&2
-CASES_DIR=$cases LANES=main LINT=0 PKG=0 \
+TESTS=main/fuzz_ioctl LANES=main \
 	KERNELS=${KERNELS:-6.12} CONFIGS=${CONFIGS:-strict swiotlb} JOBS=${JOBS:-1} \
 	TEST_TIMEOUT=$((secs + 300)) GUEST_TIMEOUT=$((secs + 600)) \
 	EXTRA_APPEND=$append VERBOSE=1 \

@@ -21,6 +21,7 @@ stage_source() {
 	# only what the packages are built from: editing a test or a document
 	# must not force a rebuild
 	(cd "$TOP" && tar -cf - Makefile dkms.conf debian include kernel lib man mk \
+		scripts/module-sources.sh \
 		packaging tools) | tar -xf - -C "$work/src/userdma-$ver"
 	(cd "$work/src/userdma-$ver" && find . -type f | LC_ALL=C sort | xargs sha256sum) |
 		sha256sum | cut -c1-16
@@ -99,6 +100,12 @@ main() {
 		done
 	}
 	check "deb: only userdma-dkms ships sources under /usr/src" "$work/c-src.log" only_dkms_src
+	no_test_parts() {
+		! dpkg-deb -c "$work/out/userdma-dkms_${ver}_all.deb" |
+			grep -E '/kernel/test/|/include/qemu/|userdma_bench|/fault\.c$|engine_edu'
+	}
+	check "deb: the DKMS sources hold no test-only part (kernel/test/, edu registers, bench)" \
+		"$work/c-test.log" no_test_parts
 	check "deb: userdma-tools carries the CLI and userdma(1)" "$work/c-tools.log" \
 		has userdma-tools "$arch" usr/bin/userdma usr/share/man/man1/userdma.1.gz
 	deps_ok() {

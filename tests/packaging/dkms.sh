@@ -15,7 +15,8 @@ ver=$(pkg_version)
 stage_source() {
 	local src=$1/userdma-$ver
 	mkdir -p "$src"
-	cp -r "$TOP/dkms.conf" "$TOP/kernel" "$TOP/include" "$src/"
+	cp "$TOP/dkms.conf" "$src/"
+	sh "$TOP/scripts/module-sources.sh" "$src"
 }
 
 # Runs inside the namespace: $1 = work dir, then kernel releases.

@@ -101,17 +101,17 @@ pack_9p_initramfs() {
 
 boot() {
 	local kver=$1 m=$2 rc=0 line attempt
-	guest_args strict main
+	guest_args x86_64 strict main "$work/console.log" "$work/guest.tap"
+	# shellcheck disable=SC2054 # QEMU's option syntax
 	QEMU_ARGS+=(-fsdev "local,id=root,path=$m,security_model=none,readonly=on"
 		-device virtio-9p-pci,fsdev=root,mount_tag=rootfs,addr=08.0)
 	# A kernel panic before the runner's first line is TCG's, not ours
 	# (see boot_panicked in tests/harness/lib.sh): boot once more.
 	for attempt in 1 2; do
 		rc=0
-		timeout -k 10 "${PKG_GUEST_TIMEOUT:-600}" qemu-system-x86_64 "${QEMU_ARGS[@]}" \
+		timeout -k 10 "${PKG_GUEST_TIMEOUT:-600}" "${QEMU_ARGS[@]}" \
 			-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
-			-append "$KERNEL_APPEND" -serial "file:$work/console.log" \
-			-serial "file:$work/guest.tap" </dev/null >"$work/qemu.log" 2>&1 || rc=$?
+			-append "$KERNEL_APPEND" </dev/null >"$work/qemu.log" 2>&1 || rc=$?
 		if [ "$attempt" = 2 ] || [ -s "$work/guest.tap" ] ||
 		   ! grep -aq 'Kernel panic' "$work/console.log"; then
 			break

@@ -5,31 +5,11 @@
  * kills the guest), and straddles must straddle.  Prints one line per
  * failure and "N passed, N failed".
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "edu.h"
 #include "selftest.h"
-
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3)))
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static void test_split(void)
 {
@@ -168,6 +148,5 @@ int main(void)
 	test_plans();
 	test_all_boundaries();
 	test_pattern();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

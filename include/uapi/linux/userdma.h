@@ -11,7 +11,13 @@
  * first published layout up to its own; a larger struct is accepted only
  * when the bytes the kernel does not know are zero (E2BIG otherwise).  New
  * fields are only ever appended, and zero keeps the old behaviour.
- * Unknown flags and non-zero reserved fields are rejected with EINVAL.
+ * Unknown flags, values a field does not take and non-zero reserved fields
+ * are rejected with EINVAL, never ignored.  EINVAL is kept for all of them
+ * rather than splitting off EOPNOTSUPP for "known field, unsupported
+ * value": every new flag or value raises USERDMA_ABI_VERSION, so a library
+ * tells an older kernel from a wrong call by USERDMA_IOC_INFO's
+ * abi_version, before it sends the call.  A reply's size field says how
+ * much of the struct the kernel filled.
  */
 #ifndef _UAPI_LINUX_USERDMA_H
 #define _UAPI_LINUX_USERDMA_H

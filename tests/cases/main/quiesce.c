@@ -37,15 +37,6 @@
 #include "util.h"
 #include "xfer.h"
 
-/* edu's DMA registers (tools/edu.c) */
-#define EDU_REG_DMA_SRC	0x80
-#define EDU_REG_DMA_DST	0x88
-#define EDU_REG_DMA_CNT	0x90
-#define EDU_REG_DMA_CMD	0x98
-#define EDU_CMD_START	1u
-#define EDU_CMD_TO_RAM	2u
-#define EDU_BUF_ADDR	0x40000u
-
 #define AREA	(4 * PAGE)
 #define REG_OFF	PAGE		/* the registration: pages 1 and 2 */
 #define REG_LEN	(2 * PAGE)
@@ -112,10 +103,10 @@ static void TAP_NORETURN child(uint8_t *area, int tell)
 	/* edu buffer -> the parent's page, no interrupt; lands in 100 ms */
 	*(volatile uint64_t *)(e.bar + EDU_REG_DMA_SRC) = EDU_BUF_ADDR;
 	*(volatile uint64_t *)(e.bar + EDU_REG_DMA_DST) = dst;
-	*(volatile uint64_t *)(e.bar + EDU_REG_DMA_CNT) = DMA_LEN;
+	*(volatile uint64_t *)(e.bar + EDU_REG_DMA_COUNT) = DMA_LEN;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*(volatile uint64_t *)(e.bar + EDU_REG_DMA_CMD) =
-		EDU_CMD_TO_RAM | EDU_CMD_START;
+		EDU_DMA_TO_RAM | EDU_DMA_RUN;
 	if (write(tell, &go, 1) != 1)
 		goto out;
 	for (;;)

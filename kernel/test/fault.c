@@ -25,41 +25,9 @@
 #include "fault.h"
 
 static const char * const udma_fault_names[UDMA_FP_NR] = {
-	[UDMA_FP_COPY_CMD] = "copy_cmd",
-	[UDMA_FP_REPLY] = "reply",
-	[UDMA_FP_HANDLE_RESERVE] = "handle_reserve",
-	[UDMA_FP_SEGMENTS_COPY] = "segments_copy",
-	[UDMA_FP_OPEN_ALLOC] = "open_alloc",
-	[UDMA_FP_REGION_ALLOC] = "region_alloc",
-	[UDMA_FP_PIN_ARRAY] = "pin_array",
-	[UDMA_FP_CHARGE] = "charge",
-	[UDMA_FP_PIN] = "pin",
-	[UDMA_FP_PIN_SHORT] = "pin_short",
-	[UDMA_FP_SG_TABLE] = "sg_table",
-	[UDMA_FP_DMA_MAP] = "dma_map",
-	[UDMA_FP_SEGS_ALLOC] = "segs_alloc",
-	[UDMA_FP_ALLOC_ARRAY] = "alloc_array",
-	[UDMA_FP_ALLOC_PAGES] = "alloc_pages",
-	[UDMA_FP_ALLOC_COHERENT] = "alloc_coherent",
-	[UDMA_FP_DMABUF_EXPORT] = "dmabuf_export",
-	[UDMA_FP_EXPORT_FD] = "export_fd",
-	[UDMA_FP_ATTACH_ALLOC] = "attach_alloc",
-	[UDMA_FP_MAP_SGT_ALLOC] = "map_sgt_alloc",
-	[UDMA_FP_MAP_TABLE] = "map_table",
-	[UDMA_FP_MAP_DMA] = "map_dma",
-	[UDMA_FP_MMAP] = "mmap",
-	[UDMA_FP_VMAP] = "vmap",
-	[UDMA_FP_IMPORT_ATTACH] = "import_attach",
-	[UDMA_FP_IMPORT_MAP] = "import_map",
-	[UDMA_FP_XFER_CTX] = "xfer_ctx",
-	[UDMA_FP_XFER_CHAN] = "xfer_chan",
-	[UDMA_FP_XFER_COPY_IN] = "xfer_copy_in",
-	[UDMA_FP_XFER_ALLOC] = "xfer_alloc",
-	[UDMA_FP_XFER_COOKIE] = "xfer_cookie",
-	[UDMA_FP_XFER_PREP] = "xfer_prep",
-	[UDMA_FP_XFER_READ_COPY] = "xfer_read_copy",
-	[UDMA_FP_SW_DESC] = "sw_desc",
-	[UDMA_FP_EDU_DESC] = "edu_desc",
+#define UDMA_FAULT_POINT(point, name, where)[UDMA_FP_##point] = #name,
+#include "fault_points.h"
+#undef UDMA_FAULT_POINT
 };
 
 static atomic_long_t udma_fault_total[UDMA_FP_NR];
@@ -70,7 +38,7 @@ static bool udma_fault_armed;
 static u64 udma_fault_nth, udma_fault_times = 1;
 static u64 udma_fault_hits, udma_fault_fired;
 
-bool udma_fault(enum udma_fault_point point)
+bool udma_should_fail(enum udma_fault_point point)
 {
 	unsigned long flags;
 	bool fail = false;

@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
 /*
- * userdma benchmarks: an ioctl that exists only in a module built with
- * USERDMA_BENCH=y (`make bench`), never in a production build.  It times
- * the kernel's raw pinning and mapping primitives, userdma's own register
- * path stage by stage, and a read()/write()-style copy through a kernel
- * bounce buffer, all with ktime inside the kernel.  Not a stable ABI: the
- * bench program is built from the same tree.
+ * The bench module's ioctl (/dev/userdma-bench), shared by the module
+ * (bench/kmod/) and the bench program (bench/) of the same tree and by
+ * nothing else: it is never installed or packaged, and not a stable ABI.
+ * It times, with ktime inside the kernel, the kernel's raw pinning and
+ * mapping primitives, userdma's register path through its in-kernel API
+ * (stage by stage from userdma's tracepoints), and a read()/write()-style
+ * copy through a kernel bounce buffer on userdma's software engine.
  */
-#ifndef _UAPI_LINUX_USERDMA_BENCH_H
-#define _UAPI_LINUX_USERDMA_BENCH_H
+#ifndef USERDMA_BENCH_UAPI_H
+#define USERDMA_BENCH_UAPI_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#define USERDMA_BENCH_DEVICE	"/dev/userdma-bench"
+
 /* struct userdma_bench.op */
 #define USERDMA_BENCH_NULL	0	/* nothing: an ioctl round trip */
 #define USERDMA_BENCH_RAW	1	/* pin, sg table, map, unmap, unpin */
-#define USERDMA_BENCH_REGION	2	/* userdma's register + release, no ioctl */
+#define USERDMA_BENCH_REGION	2	/* userdma_register + userdma_unregister */
 #define USERDMA_BENCH_COPYPATH	3	/* addr -> kernel -> sw engine -> kernel -> addr2 */
 #define USERDMA_BENCH_KCOPY	4	/* kernel copy, kernel buffer to kernel buffer */
 
@@ -25,7 +28,7 @@
 #define USERDMA_BENCH_KCOPY_ENGINE	1	/* memcpy_flushcache(), the sw engine's */
 
 /* struct userdma_bench.flags */
-#define USERDMA_BENCH_STAGES	(1u << 0) /* time every stage (costs clock reads) */
+#define USERDMA_BENCH_STAGES	0x1u	/* time every stage (costs clock reads) */
 
 /* struct userdma_bench.ns[]: where the time went, summed over iters */
 #define USERDMA_BENCH_NS_TOTAL	0
@@ -43,18 +46,18 @@
 #define USERDMA_BENCH_NS_SLOTS	8
 
 struct userdma_bench {
-	__u32 size;
 	__u32 op;			/* in: USERDMA_BENCH_* */
 	__u32 flags;			/* in: USERDMA_BENCH_STAGES */
 	__u32 iters;			/* in: repetitions in one timing window */
+	__u32 direction;		/* in: USERDMA_DIR_* (RAW, REGION) */
 	__aligned_u64 addr;		/* in: user buffer */
 	__aligned_u64 addr2;		/* in: COPYPATH destination */
 	__aligned_u64 length;		/* in: bytes */
-	__u32 direction;		/* in: USERDMA_DIR_* (RAW, REGION) */
 	__u32 nents;			/* out: DMA segments of the mapping */
+	__u32 reserved;			/* in: 0 */
 	__aligned_u64 ns[USERDMA_BENCH_NS_SLOTS];	/* out */
 };
 
-#define USERDMA_IOC_BENCH	_IO(0xDA, 0x40)
+#define USERDMA_BENCH_IOC	_IOWR(0xDA, 0x40, struct userdma_bench)
 
-#endif /* _UAPI_LINUX_USERDMA_BENCH_H */
+#endif /* USERDMA_BENCH_UAPI_H */

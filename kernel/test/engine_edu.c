@@ -7,47 +7,37 @@
  * command from the source into the buffer, one from the buffer to the
  * destination, each finished by an interrupt.  A command the device cannot
  * take makes QEMU stop the whole machine (and QEMU 7.2 refuses one ending
- * exactly at the buffer's end), so chunks stay below 4096 bytes and every
- * address is checked against the DMA mask before it reaches the device.
+ * exactly at the buffer's end), so chunks are EDU_MAX_XFER bytes at most
+ * and every address is checked against the DMA mask before it reaches the
+ * device.
  *
  * The BAR is mapped but not claimed: user-space drivers of the same device
  * (tools/edu.c) must still be able to map it.  The two must not be used at
- * the same time.
+ * the same time.  The engine's dma_device sits on a child of the PCI device
+ * (edu.c), because the node's software engine already has the PCI device.
  */
 #include <linux/dmaengine.h>
 #include <linux/interrupt.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
+#include <qemu/edu.h>
 
 #include "engine.h"
 #include "fault.h"
 
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define EDU_DMA_RUN		0x1
-#define EDU_DMA_TO_RAM		0x2
-#define EDU_DMA_IRQ		0x4
-#define EDU_IRQ_DMA		0x100
-#define EDU_BUF_ADDR		0x40000
-#define EDU_CHUNK		4095
-
 struct udma_edu_desc {
-	struct dma_async_tx_descriptor tx;
-	struct list_head link;
-	dma_addr_t src, dst;
-	size_t len;
+	struct udma_engine_desc d;
 	size_t done;
 	/* an address the device would fault on: never reaches it */
 	enum dmaengine_tx_result fault;
 };
 
+/* udma_engine_free_descs() frees what it finds on the lists */
+static_assert(offsetof(struct udma_edu_desc, d) == 0);
+
 struct udma_edu_engine {
-	struct dma_device dd;
+	struct udma_engine e;
 	struct dma_chan chan;
 	struct pci_dev *pdev;
 	void __iomem *bar;
@@ -72,6 +62,7 @@ static struct udma_edu_engine *to_edu(struct dma_chan *chan)
 static void udma_edu_command(struct udma_edu_engine *e, u64 src, u64 dst,
 			     u64 count, u32 cmd)
 {
+	lockdep_assert_held(&e->lock);
 	writeq(src, e->bar + EDU_REG_DMA_SRC);
 	writeq(dst, e->bar + EDU_REG_DMA_DST);
 	writeq(count, e->bar + EDU_REG_DMA_COUNT);
@@ -79,49 +70,45 @@ static void udma_edu_command(struct udma_edu_engine *e, u64 src, u64 dst,
 	e->busy = true;
 }
 
-/* Start the next command of cur, or the next descriptor; lock held. */
+/* Start the next command of cur, or the next descriptor. */
 static void udma_edu_kick(struct udma_edu_engine *e)
 {
 	struct udma_edu_desc *d = e->cur;
 	size_t n;
 
+	lockdep_assert_held(&e->lock);
 	while (!d) {
 		d = list_first_entry_or_null(&e->issued, struct udma_edu_desc,
-					     link);
+					     d.link);
 		if (!d)
 			return;
 		if (d->fault != DMA_TRANS_NOERROR) {
 			/* completes in order, as a device fault would */
-			e->chan.completed_cookie = d->tx.cookie;
-			list_move_tail(&d->link, &e->failed);
+			e->chan.completed_cookie = d->d.tx.cookie;
+			list_move_tail(&d->d.link, &e->failed);
 			d = NULL;
 			continue;
 		}
-		list_del(&d->link);
+		list_del(&d->d.link);
 		e->cur = d;
 		e->to_ram = false;
 	}
-	n = min_t(size_t, d->len - d->done, EDU_CHUNK);
+	n = min_t(size_t, d->d.len - d->done, EDU_MAX_XFER);
 	if (!e->to_ram)
-		udma_edu_command(e, d->src + d->done, EDU_BUF_ADDR, n, 0);
+		udma_edu_command(e, d->d.src + d->done, EDU_BUF_ADDR, n, 0);
 	else
-		udma_edu_command(e, EDU_BUF_ADDR, d->dst + d->done, n,
+		udma_edu_command(e, EDU_BUF_ADDR, d->d.dst + d->done, n,
 				 EDU_DMA_TO_RAM);
 }
 
 static void udma_edu_callback(struct udma_edu_desc *d,
 			      enum dmaengine_tx_result result)
 {
-	struct dmaengine_result res = { .result = result };
-
-	if (d->tx.callback_result)
-		d->tx.callback_result(d->tx.callback_param, &res);
-	else if (d->tx.callback)
-		d->tx.callback(d->tx.callback_param);
+	udma_engine_callback(&d->d.tx, result, 0);
 	kfree(d);
 }
 
-/* Report the descriptors kick refused; lock not held. */
+/* Report the descriptors kick refused; the lock is not held. */
 static void udma_edu_complete_failed(struct udma_edu_engine *e)
 {
 	struct udma_edu_desc *d, *tmp;
@@ -131,7 +118,7 @@ static void udma_edu_complete_failed(struct udma_edu_engine *e)
 	spin_lock_irqsave(&e->lock, flags);
 	list_splice_init(&e->failed, &failed);
 	spin_unlock_irqrestore(&e->lock, flags);
-	list_for_each_entry_safe(d, tmp, &failed, link)
+	list_for_each_entry_safe(d, tmp, &failed, d.link)
 		udma_edu_callback(d, d->fault);
 }
 
@@ -155,10 +142,10 @@ static irqreturn_t udma_edu_irq(int irq, void *data)
 	} else if (d && !e->to_ram) {
 		e->to_ram = true;
 	} else if (d) {
-		d->done += min_t(size_t, d->len - d->done, EDU_CHUNK);
+		d->done += min_t(size_t, d->d.len - d->done, EDU_MAX_XFER);
 		e->to_ram = false;
-		if (d->done == d->len) {
-			e->chan.completed_cookie = d->tx.cookie;
+		if (d->done == d->d.len) {
+			e->chan.completed_cookie = d->d.tx.cookie;
 			e->cur = NULL;
 			finished = d;
 		}
@@ -181,12 +168,8 @@ static dma_cookie_t udma_edu_tx_submit(struct dma_async_tx_descriptor *tx)
 	unsigned long flags;
 
 	spin_lock_irqsave(&e->lock, flags);
-	cookie = e->chan.cookie + 1;
-	if (cookie < DMA_MIN_COOKIE)
-		cookie = DMA_MIN_COOKIE;
-	tx->cookie = cookie;
-	e->chan.cookie = cookie;
-	list_add_tail(&container_of(tx, struct udma_edu_desc, tx)->link,
+	cookie = udma_engine_cookie(tx);
+	list_add_tail(&container_of(tx, struct udma_engine_desc, tx)->link,
 		      &e->submitted);
 	spin_unlock_irqrestore(&e->lock, flags);
 	return cookie;
@@ -204,7 +187,9 @@ udma_edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 	if (!len || src + len - 1 > mask || dst + len - 1 > mask ||
 	    src + len < src || dst + len < dst)
 		return NULL;
-	d = udma_fault(UDMA_FP_EDU_DESC) ? NULL : kzalloc(sizeof(*d), GFP_NOWAIT);
+	if (udma_should_fail(UDMA_FP_EDU_DESC))
+		return NULL;
+	d = kzalloc(sizeof(*d), GFP_NOWAIT);
 	if (!d)
 		return NULL;
 	/*
@@ -217,13 +202,9 @@ udma_edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 		d->fault = DMA_TRANS_READ_FAILED;
 	else if (!udma_reach_all(&e->pdev->dev, dst, len))
 		d->fault = DMA_TRANS_WRITE_FAILED;
-	dma_async_tx_descriptor_init(&d->tx, chan);
-	d->tx.flags = flags;
-	d->tx.tx_submit = udma_edu_tx_submit;
-	d->src = src;
-	d->dst = dst;
-	d->len = len;
-	return &d->tx;
+	udma_engine_desc_init(&d->d, chan, flags, dst, src, len,
+			      udma_edu_tx_submit);
+	return &d->d.tx;
 }
 
 static void udma_edu_issue_pending(struct dma_chan *chan)
@@ -251,8 +232,7 @@ static enum dma_status udma_edu_tx_status(struct dma_chan *chan,
 	used = chan->cookie;
 	done = chan->completed_cookie;
 	spin_unlock_irqrestore(&e->lock, flags);
-	dma_set_tx_state(state, done, used, 0);
-	return dma_async_is_complete(cookie, done, used);
+	return udma_engine_status(cookie, used, done, state);
 }
 
 /*
@@ -262,7 +242,6 @@ static enum dma_status udma_edu_tx_status(struct dma_chan *chan,
 static int udma_edu_terminate_all(struct dma_chan *chan)
 {
 	struct udma_edu_engine *e = to_edu(chan);
-	struct udma_edu_desc *d, *tmp;
 	unsigned long flags;
 	LIST_HEAD(dropped);
 
@@ -271,15 +250,14 @@ static int udma_edu_terminate_all(struct dma_chan *chan)
 	list_splice_tail_init(&e->issued, &dropped);
 	list_splice_tail_init(&e->failed, &dropped);
 	if (e->cur && !e->busy) {
-		list_add_tail(&e->cur->link, &dropped);
+		list_add_tail(&e->cur->d.link, &dropped);
 		e->cur = NULL;
 	}
 	e->abort = e->busy;
 	chan->completed_cookie = chan->cookie;
 	spin_unlock_irqrestore(&e->lock, flags);
 
-	list_for_each_entry_safe(d, tmp, &dropped, link)
-		kfree(d);
+	udma_engine_free_descs(&dropped);
 	return 0;
 }
 
@@ -308,10 +286,9 @@ static void udma_edu_free_chan_resources(struct dma_chan *chan)
 	udma_edu_synchronize(chan);
 }
 
-static void udma_edu_release(struct dma_device *dd)
+static void udma_edu_free(struct udma_engine *ue)
 {
-	struct udma_edu_engine *e = container_of(dd, struct udma_edu_engine,
-						 dd);
+	struct udma_edu_engine *e = container_of(ue, struct udma_edu_engine, e);
 
 	free_irq(e->irq, e);
 	pci_free_irq_vectors(e->pdev);
@@ -319,15 +296,24 @@ static void udma_edu_release(struct dma_device *dd)
 	kfree(e);
 }
 
-struct dma_device *udma_edu_engine_create(struct pci_dev *pdev)
+/*
+ * The engine of pdev, registered on host: a device with a driver bound
+ * that is not pdev (edu.c makes one).
+ */
+struct udma_engine *udma_edu_engine_create(struct pci_dev *pdev,
+					   struct device *host)
 {
 	struct udma_edu_engine *e;
+	struct dma_device *dd;
 	int ret;
 
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	e->pdev = pdev;
+	e->e.dma_dev = &pdev->dev;
+	e->e.name = "edu";
+	e->e.free = udma_edu_free;
 	spin_lock_init(&e->lock);
 	INIT_LIST_HEAD(&e->submitted);
 	INIT_LIST_HEAD(&e->issued);
@@ -347,26 +333,26 @@ struct dma_device *udma_edu_engine_create(struct pci_dev *pdev)
 	if (ret)
 		goto err_vectors;
 
-	dma_cap_set(DMA_PRIVATE, e->dd.cap_mask);
-	dma_cap_set(DMA_MEMCPY, e->dd.cap_mask);
-	e->dd.dev = &pdev->dev;
-	e->dd.device_prep_dma_memcpy = udma_edu_prep_memcpy;
-	e->dd.device_issue_pending = udma_edu_issue_pending;
-	e->dd.device_tx_status = udma_edu_tx_status;
-	e->dd.device_terminate_all = udma_edu_terminate_all;
-	e->dd.device_synchronize = udma_edu_synchronize;
-	e->dd.device_free_chan_resources = udma_edu_free_chan_resources;
-	e->dd.device_release = udma_edu_release;
-	INIT_LIST_HEAD(&e->dd.channels);
-	e->chan.device = &e->dd;
+	dd = &e->e.dd;
+	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
+	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
+	dd->dev = host;
+	dd->device_prep_dma_memcpy = udma_edu_prep_memcpy;
+	dd->device_issue_pending = udma_edu_issue_pending;
+	dd->device_tx_status = udma_edu_tx_status;
+	dd->device_terminate_all = udma_edu_terminate_all;
+	dd->device_synchronize = udma_edu_synchronize;
+	dd->device_free_chan_resources = udma_edu_free_chan_resources;
+	INIT_LIST_HEAD(&dd->channels);
+	e->chan.device = dd;
 	e->chan.cookie = DMA_MIN_COOKIE;
 	e->chan.completed_cookie = DMA_MIN_COOKIE;
-	list_add_tail(&e->chan.device_node, &e->dd.channels);
+	list_add_tail(&e->chan.device_node, &dd->channels);
 
-	ret = dma_async_device_register(&e->dd);
+	ret = udma_engine_register(&e->e);
 	if (ret)
 		goto err_irq;
-	return &e->dd;
+	return &e->e;
 
 err_irq:
 	free_irq(e->irq, e);
@@ -377,9 +363,4 @@ err_unmap:
 err_free:
 	kfree(e);
 	return ERR_PTR(ret);
-}
-
-bool udma_is_edu_engine(const struct dma_device *dd)
-{
-	return dd->device_prep_dma_memcpy == udma_edu_prep_memcpy;
 }
