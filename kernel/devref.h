@@ -57,7 +57,11 @@ struct udma_devref {
 	struct device *dev;
 	const char *binding;		/* why the driver took the device */
 
-	/* read: a section of device work; write: the device is going */
+	/*
+	 * read: a section of device work; write: the device is going.
+	 * Lock order (docs/design.md): inside a node's files_lock and a
+	 * file's xfer_lock, outside every transfer and region lock.
+	 */
 	struct rw_semaphore gone_sem;
 	bool gone;			/* also read unlocked, as a hint */
 

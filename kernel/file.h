@@ -21,7 +21,11 @@ struct userdma_file {
 	struct udma_devref *ref;	/* the device, and whether it is gone */
 	struct xarray regions;		/* handle -> region, one reference each */
 	struct list_head link;		/* in the node's files */
-	/* binding and stopping the channel; never across user memory */
+	/*
+	 * binding and stopping the channel; never across user memory.
+	 * Lock order (docs/design.md): inside the node's files_lock,
+	 * outside the devref's gone_sem.
+	 */
 	struct mutex xfer_lock;
 	struct udma_xfer_ctx *xfer;	/* set once, freed with the file */
 	/* completions and the device's departure; poll() waits here */

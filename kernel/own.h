@@ -29,7 +29,8 @@ struct udma_own_range {
 };
 
 struct udma_own {
-	spinlock_t lock;		/* everything below */
+	/* everything below; innermost (docs/design.md), nothing nests in it */
+	spinlock_t lock;
 	bool all;			/* the device owns every byte */
 	unsigned int nr;
 	struct udma_own_range *r;	/* UDMA_OWN_MAX, allocated on first use */

@@ -103,8 +103,9 @@ struct userdma_region {
 	 * departure.  dmabuf is the handle's reference (dropped with the
 	 * handle: disowned); exported is the dma-buf while it is open at all,
 	 * for zapping CPU mappings (they live in its address space);
-	 * attachments are the importers'.  Nests inside mmap_lock (faults,
-	 * mmap) and the dma-buf's reservation lock.
+	 * attachments are the importers'.  Lock order (docs/design.md):
+	 * inside mmap_lock (faults, mmap), the dma-buf's reservation lock,
+	 * gone_sem and a transfer's locks; outside map_sem and spinlocks.
 	 */
 	struct mutex lock;
 	struct dma_buf *dmabuf;

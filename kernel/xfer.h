@@ -56,6 +56,10 @@ struct udma_xfer_ctx {
 	struct dma_chan *chan;		/* only under submit_lock once stopped */
 	u32 max_piece;			/* the engine's longest descriptor */
 	struct eventfd_ctx *eventfd;
+	/*
+	 * Lock order (docs/design.md): submit_lock, then post_lock, then
+	 * a region's locks, then lock; all inside the devref's gone_sem.
+	 */
 	struct mutex submit_lock;	/* submitting, and stopped */
 	bool stopped;
 	spinlock_t lock;		/* the lists, outstanding, pieces, last_cookie */
