@@ -27,6 +27,11 @@
 
 /* userdma.c */
 void cli_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/*
+ * Report the library's last error.  Its message starts with the operation
+ * that failed ("alloc: ..."): the command's name is not repeated before it.
+ */
+void cli_lib_error(const char *cmd);
 /* Report a usage error with a pointer to --help; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 /*

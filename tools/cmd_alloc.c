@@ -34,7 +34,7 @@ static int show(struct userdma *u, uint32_t handle, size_t len, void *addr)
 
 	n = userdma_segments_all(u, handle, &segs);
 	if (n < 0) {
-		cli_error("alloc", "%s", userdma_last_error());
+		cli_lib_error("alloc");
 		return 1;
 	}
 	printf("%s: handle %u, %s at %p (mmap offset 0x%" PRIx64 "), %d DMA segment%s\n",
@@ -111,13 +111,13 @@ int cmd_alloc(int argc, char **argv)
 				 argv[optind]);
 	ret = userdma_open(optind + 1 < argc ? argv[optind + 1] : NULL, &u);
 	if (ret) {
-		cli_error("alloc", "%s", userdma_last_error());
+		cli_lib_error("alloc");
 		return 1;
 	}
 	ret = userdma_alloc(u, (size_t)size, flags, USERDMA_DIR_BIDIRECTIONAL,
 			    &handle, &addr, &len);
 	if (ret) {
-		cli_error("alloc", "%s", userdma_last_error());
+		cli_lib_error("alloc");
 		userdma_close(u);
 		return 1;
 	}
@@ -128,7 +128,7 @@ int cmd_alloc(int argc, char **argv)
 		sleep(hold);
 	}
 	if (userdma_free(u, handle, addr, len)) {
-		cli_error("alloc", "%s", userdma_last_error());
+		cli_lib_error("alloc");
 		status = 1;
 	}
 	userdma_close(u);

@@ -179,7 +179,7 @@ static int lib_fail(const char *what)
 	if (what)
 		cli_error("copy", "%s: %s", what, userdma_last_error());
 	else
-		cli_error("copy", "%s", userdma_last_error());
+		cli_lib_error("copy");
 	return -1;
 }
 
@@ -428,7 +428,7 @@ int cmd_copy(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	c.tty = isatty(STDERR_FILENO);
 	if (userdma_open(node, &c.u)) {
-		cli_error("copy", "%s", userdma_last_error());
+		cli_lib_error("copy");
 		return 1;
 	}
 	ret = run(&c) ? 1 : 0;

@@ -35,15 +35,33 @@ static const char *yes_no(const struct userdma_info *info, uint32_t flag,
 }
 
 /* "65536 (64 KiB)": the exact value, and a readable one when it differs. */
+/* "4.0 GiB": one decimal in the largest unit the value reaches. */
+static const char *approx_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes / 1024;
+	int i = 0;
+
+	while (i < 3 && v >= 1024) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, size, "%.1f %s", v, units[i]);
+	return buf;
+}
+
 static void print_bytes(const char *label, uint64_t bytes)
 {
 	char human[32];
 
 	udl_size(bytes, human, sizeof(human));
-	if (bytes >= 1024 && strstr(human, "iB"))
-		printf("%-18s%" PRIu64 " (%s)\n", label, bytes, human);
-	else
+	if (bytes < 1024)
 		printf("%-18s%" PRIu64 "\n", label, bytes);
+	else if (strstr(human, "iB"))
+		printf("%-18s%" PRIu64 " (%s)\n", label, bytes, human);
+	else	/* not a whole unit, as a segment limit of 2^32 - 1 */
+		printf("%-18s%" PRIu64 " (about %s)\n", label, bytes,
+		       approx_size(bytes, human, sizeof(human)));
 }
 
 static void print_table(const char *name, const struct userdma_info *info)
@@ -113,7 +131,7 @@ static int describe(const char *node, struct userdma_info *info,
 		userdma_close(u);
 	}
 	if (ret)
-		cli_error("info", "%s", userdma_last_error());
+		cli_lib_error("info");
 	return ret;
 }
 

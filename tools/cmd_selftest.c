@@ -120,7 +120,7 @@ static int fail(struct selftest *st, const char *fmt, ...)
 /* A library call failed: its detail on stderr, a short reason for FAIL. */
 static int lib_fail(struct selftest *st, const char *what)
 {
-	cli_error("selftest", "%s", userdma_last_error());
+	cli_lib_error("selftest");
 	return fail(st, "%s", what);
 }
 
@@ -485,7 +485,7 @@ static int pick_node(char node[NODE_NAME_MAX])
 			continue;
 		found = 1;
 		if (userdma_open(names[i], &u)) {
-			cli_error("selftest", "%s", userdma_last_error());
+			cli_lib_error("selftest");
 			continue;
 		}
 		if (!userdma_info(u, &info) &&
@@ -608,7 +608,7 @@ int cmd_selftest(int argc, char **argv)
 	st.rng.s = st.seed;
 
 	if (userdma_open(node, &st.u) || userdma_info(st.u, &st.info)) {
-		cli_error("selftest", "%s", userdma_last_error());
+		cli_lib_error("selftest");
 		userdma_close(st.u);
 		return 1;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "userdma.h"
 
 static const struct {
 	const char *name;
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nNODE is a node name (userdma0) or a path (/dev/userdma0).\n"
-		   "'userdma COMMAND --help' describes a command.\n"
+		   "'userdma help COMMAND' (or 'userdma COMMAND --help') describes a command.\n"
 		   "Exit status: 0 success, 1 failure, 2 usage error or not applicable.\n");
 }
 
@@ -49,6 +50,17 @@ void cli_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void cli_lib_error(const char *cmd)
+{
+	const char *msg = userdma_last_error();
+	size_t n = strlen(cmd);
+
+	if (!strncmp(msg, cmd, n) && !strncmp(msg + n, ": ", 2))
+		fprintf(stderr, "userdma: %s\n", msg);
+	else
+		cli_error(cmd, "%s", msg);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -114,24 +126,38 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_command(const char *name, int argc, char **argv)
 {
 	size_t i;
 
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc, argv);
+	fprintf(stderr, "userdma: unknown command '%s'\nTry 'userdma --help'.\n",
+		name);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
 	/* the commands word getopt's complaints themselves */
 	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "userdma: unknown command '%s'\nTry 'userdma --help'.\n",
-		argv[1]);
-	return EXIT_USAGE;
+	/* "userdma help COMMAND" is "userdma COMMAND --help" */
+	if (!strcmp(argv[1], "help") && argc == 3)
+		return run_command(argv[2], 2,
+				   (char *[]){ argv[2], "--help", NULL });
+	if (!strcmp(argv[1], "help")) {
+		fprintf(stderr, "userdma: help: one COMMAND at most\nTry 'userdma --help'.\n");
+		return EXIT_USAGE;
+	}
+	return run_command(argv[1], argc - 1, argv + 1);
 }
