@@ -94,6 +94,13 @@ tap $? "lint: docs/reliability.md lists exactly the $(grep -c '^UDMA_FAULT_POINT
 bash "$top/scripts/check-doc-refs.sh" >"$log" 2>&1
 tap $? "lint: code references in README.md and docs/ resolve ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
 
+# lists in README.md, docs/ and man/ match the code: the UAPI header's
+# ioctls, libuserdma.map's versions and functions, the sysfs node paths
+for kind in ioctls symbols paths; do
+	bash "$top/scripts/check-doc-drift.sh" "$kind" >"$log" 2>&1
+	tap $? "lint: docs agree with the code: $kind ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
+done
+
 for build in /lib/modules/*/build; do
 	[ -d "$build" ] || continue
 	kver=$(basename "$(dirname "$build")")
