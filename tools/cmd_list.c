@@ -96,8 +96,10 @@ static int list_node(const char *node)
 	if (!node_counter(node, "allocated_pages", &alloc) &&
 	    !node_counter(node, "imported", &imported) &&
 	    !node_counter(node, "exported", &exported))
+		/* an mmap()ed buffer's mapping goes through its own dma-buf */
 		printf("  buffers: %" PRIu64 " allocated page%s, %" PRIu64
-		       " imported dma-buf%s, %" PRIu64 " exported dma-buf%s open\n",
+		       " imported dma-buf%s, %" PRIu64 " dma-buf%s of its own open"
+		       " (EXPORTed or a buffer's mmap())\n",
 		       alloc, alloc == 1 ? "" : "s", imported,
 		       imported == 1 ? "" : "s", exported,
 		       exported == 1 ? "" : "s");

@@ -84,6 +84,10 @@ int main(void)
 	   rc);
 	if (!strstr(out, " cached"))
 		diag("%s", out);
+	/* the held buffer is mapped, through its own dma-buf: said as such */
+	ok(strstr(out, "1 dma-buf of its own open (EXPORTed or a buffer's mmap())") &&
+	   !strstr(out, "exported dma-buf"),
+	   "userdma list counts the buffer's own dma-buf as such, not as an export");
 	ok_unchanged(node, &base, "every CLI buffer was released");
 	return done_testing();
 }
