@@ -6,7 +6,7 @@
 #   make lib | tools         the library and the CLI (host builds)
 #   make guest               static CLI and test programs for the guests
 #   make check               THE test command: the full VM matrix
-#                            [KERNELS="bullseye 6.1 6.12 sid:strict,swiotlb ... debug:strict"]
+#                            [KERNELS="bullseye 6.1 6.12 sid:strict,swiotlb ... debug:swiotlb"]
 #                            [CONFIGS="strict lazy noiommu swiotlb"]
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]

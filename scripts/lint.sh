@@ -90,6 +90,11 @@ fault_points_documented() {
 fault_points_documented >"$log" 2>&1
 tap $? "lint: docs/reliability.md lists exactly the $(grep -c '^UDMA_FAULT_POINT(' "$top/kernel/fault_points.h") fault points of kernel/fault_points.h" "$log"
 
+# one version (lib/Makefile's) and one kernel matrix (the Makefile's) in
+# every place the tree writes them
+bash "$top/scripts/check-versions.sh" >"$log" 2>&1
+tap $? "lint: versions and the kernel matrix agree with lib/Makefile and the Makefile ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
+
 # every code reference in README.md and docs/ resolves
 bash "$top/scripts/check-doc-refs.sh" >"$log" 2>&1
 tap $? "lint: code references in README.md and docs/ resolve ($(tail -n 1 "$log" | sed 's/^# //'))" "$log"
