@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nNODE is a node name (userdma0) or a path (/dev/userdma0).\n"
-		   "'userdma help COMMAND' (or 'userdma COMMAND --help') describes a command.\n"
+		   "'userdma help COMMAND' (or 'userdma COMMAND --help') describes a command;\n"
+		   "'userdma --version' prints the version.\n"
 		   "Exit status: 0 success, 1 failure, 2 usage error or not applicable.\n");
 }
 
@@ -145,6 +146,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("userdma %s\n", USERDMA_VERSION);
+		return 0;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    (!strcmp(argv[1], "help") && argc == 2)) {

@@ -87,6 +87,15 @@ int main(void)
 	rc = run("userdma help alloc copy 2>&1", out, sizeof(out));
 	ok(rc == 2 && strstr(out, "one COMMAND at most"),
 	   "userdma help alloc copy: usage error (%d: %.60s)", rc, out);
+	rc = run("userdma --version 2>&1", out, sizeof(out));
+	{
+		unsigned int maj, min, patch;
+		char end = 0;
+
+		ok(rc == 0 && sscanf(out, "userdma %u.%u.%u%c", &maj, &min,
+				     &patch, &end) == 4 && end == '\n',
+		   "userdma --version: exit 0, 'userdma X.Y.Z' (%d: %.40s)", rc, out);
+	}
 	rc = run("userdma frobnicate 2>&1", out, sizeof(out));
 	ok(rc == 2 && strstr(out, "unknown command 'frobnicate'"),
 	   "userdma frobnicate: usage error, names it (%d)", rc);
