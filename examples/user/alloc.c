@@ -30,14 +30,13 @@ int main(int argc, char **argv)
 	}
 	ret = userdma_open(node, &u);
 	if (ret) {
-		fprintf(stderr, "open: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	ret = userdma_alloc(u, 100000, flags, USERDMA_DIR_BIDIRECTIONAL, &h,
 			    &addr, &len);
 	if (ret) {
-		fprintf(stderr, "alloc: %s (%s)\n", userdma_strerror(ret),
-			userdma_last_error());
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	n = userdma_segments_all(u, h, &segs);
@@ -56,7 +55,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = userdma_free(u, h, addr, len);
 	if (ret)
-		fprintf(stderr, "sync/free: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 	userdma_close(u);
 	return ret ? 1 : 0;
 }

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 
 	ret = userdma_open(argc > 1 ? argv[1] : NULL, &u);
 	if (ret) {
-		fprintf(stderr, "open: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	/* any memory the process owns; it need not be aligned */
@@ -33,8 +33,7 @@ int main(int argc, char **argv)
 	/* pinned and mapped until unregister (or close, or exit) */
 	ret = userdma_register(u, buf, len, USERDMA_DIR_BIDIRECTIONAL, &h, &nsegs);
 	if (ret) {
-		fprintf(stderr, "register: %s (%s)\n", userdma_strerror(ret),
-			userdma_last_error());
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	n = userdma_segments_all(u, h, &segs);
@@ -57,7 +56,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = userdma_unregister(u, h);
 	if (ret)
-		fprintf(stderr, "sync/unregister: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 	userdma_close(u);
 	free(buf);
 	return ret ? 1 : 0;

@@ -24,14 +24,14 @@ int main(int argc, char **argv)
 
 	ret = userdma_open(argc > 1 ? argv[1] : NULL, &u);
 	if (ret) {
-		fprintf(stderr, "open: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	/* one channel per open file */
 	ret = userdma_channel(u, engine, -1, bound, sizeof(bound), kind,
 			      sizeof(kind));
 	if (ret) {
-		fprintf(stderr, "channel %s: %s\n", engine, userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	src = malloc(len);
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		ret = userdma_register(u, dst, len, USERDMA_DIR_FROM_DEVICE, &hd,
 				       NULL);
 	if (ret) {
-		fprintf(stderr, "register: %s\n", userdma_strerror(ret));
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	/* the library syncs both sides; hands off until the completion */
@@ -53,8 +53,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = userdma_wait(u, cookie, 10 * 1000000000LL, &c);
 	if (ret) {
-		fprintf(stderr, "copy: %s (%s)\n", userdma_strerror(ret),
-			userdma_last_error());
+		fprintf(stderr, "%s\n", userdma_last_error());
 		return 1;
 	}
 	printf("%s on %s (%s): %s, %" PRIu64 " of %zu bytes\n", userdma_name(u),
