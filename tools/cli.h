@@ -39,6 +39,8 @@ int cli_usage(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
  * refused; returns EXIT_USAGE.
  */
 int cli_bad_option(const char *cmd, int c, char **argv);
+/* Print '"key": "s", ' with s escaped for JSON. */
+void cli_json_string(const char *key, const char *s);
 /* Bytes, with an optional K, M or G (binary) suffix; 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);
 

@@ -84,27 +84,13 @@ static void print_table(const char *name, const struct userdma_info *info)
 	printf("%-18s%u\n", "ABI version", info->abi_version);
 }
 
-static void json_string(const char *key, const char *s)
-{
-	printf("\"%s\": \"", key);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	printf("\", ");
-}
-
 static void print_json(const char *name, const struct userdma_info *info)
 {
 	printf("{");
-	json_string("node", name);
-	json_string("device", info->device);
-	json_string("bus", info->bus);
-	json_string("binding", info->driver_name);
+	cli_json_string("node", name);
+	cli_json_string("device", info->device);
+	cli_json_string("bus", info->bus);
+	cli_json_string("binding", info->driver_name);
 	printf("\"iommu\": %s, \"bounce\": %s, \"coherent\": %s, ",
 	       yes_no(info, USERDMA_INFO_IOMMU, "true", "false"),
 	       yes_no(info, USERDMA_INFO_BOUNCE, "true", "false"),

@@ -9,18 +9,20 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static void help(void)
 {
-	printf("Usage: userdma list [NODE]\n"
+	printf("Usage: userdma list [--json] [NODE]\n"
 	       "Show the live registrations of every node, or of NODE: the totals from\n"
 	       "/sys/class/userdma/NODE/ and, when debugfs is mounted (and readable: root),\n"
 	       "one line per handle from /sys/kernel/debug/userdma/NODE/regions\n"
 	       "(kind: user registration, cached or coherent buffer, import):\n"
 	       "handle, owning process, address, length, direction, segments, kind.\n"
 	       "Handles are per open file: two files of one node may show the same one.\n\n"
+	       "  -j, --json   one JSON array, an object per node, instead\n"
 	       "  -h, --help   this help\n");
 }
 
@@ -71,44 +73,123 @@ static int print_table(const char *path)
 	return rows;
 }
 
+/*
+ * The rows of path as a JSON array of objects; the number of rows, or
+ * -errno (nothing printed) when the table cannot be read.
+ */
+static int json_table(const char *path)
+{
+	char line[256], dir[32], kind[16];
+	unsigned long long addr, len;
+	unsigned int handle, segs;
+	int pid, rows = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	printf("[");
+	while (fgets(line, sizeof(line), f)) {
+		strcpy(kind, "user");
+		if (sscanf(line, "%u %d %llx %llu %31s %u %15s", &handle, &pid,
+			   &addr, &len, dir, &segs, kind) < 6)
+			continue;
+		printf("%s{", rows++ ? ", " : "");
+		cli_json_string("kind", kind);
+		cli_json_string("direction", dir);
+		printf("\"handle\": %u, \"pid\": %d, \"address\": %llu, "
+		       "\"length\": %llu, \"segments\": %u}", handle, pid, addr,
+		       len, segs);
+	}
+	printf("]");
+	fclose(f);
+	return rows;
+}
+
+struct node_counts {
+	uint64_t regions, pages, bytes, alloc, imported, exported;
+	int has_buffers;	/* modules since ALLOC have the last three */
+};
+
+static int read_counts(const char *node, struct node_counts *c)
+{
+	int ret;
+
+	ret = node_counter(node, "regions", &c->regions);
+	if (!ret)
+		ret = node_counter(node, "pinned_pages", &c->pages);
+	if (!ret)
+		ret = node_counter(node, "mapped_bytes", &c->bytes);
+	if (ret) {
+		cli_error("list", "%s: cannot read its counters in /sys/class/userdma/%s: %s",
+			  node, node, strerror(-ret));
+		return -1;
+	}
+	c->has_buffers = !node_counter(node, "allocated_pages", &c->alloc) &&
+			 !node_counter(node, "imported", &c->imported) &&
+			 !node_counter(node, "exported", &c->exported);
+	return 0;
+}
+
+static int list_node_json(const char *node, int first)
+{
+	struct node_counts c;
+	char dev[128], path[256];
+	int ret;
+
+	if (node_device(node, dev, sizeof(dev)))
+		snprintf(dev, sizeof(dev), "?");
+	if (read_counts(node, &c))
+		return 1;
+	printf("%s{", first ? "" : ",\n ");
+	cli_json_string("node", node);
+	cli_json_string("device", dev);
+	printf("\"regions\": %" PRIu64 ", \"pinned_pages\": %" PRIu64
+	       ", \"mapped_bytes\": %" PRIu64 ", ", c.regions, c.pages, c.bytes);
+	if (c.has_buffers)
+		printf("\"allocated_pages\": %" PRIu64 ", \"imported\": %" PRIu64
+		       ", \"own_dmabufs\": %" PRIu64 ", ", c.alloc, c.imported,
+		       c.exported);
+	/* the per-handle table last: it may be missing, and says why */
+	node_debugfs_table(node, path, sizeof(path));
+	if (access(path, R_OK)) {
+		cli_json_string("handles_unavailable", table_unavailable(-errno));
+		printf("\"handles\": null}");
+		return 0;
+	}
+	printf("\"handles\": ");
+	ret = json_table(path);
+	printf("%s}", ret < 0 ? "null" : "");
+	return 0;
+}
+
 static int list_node(const char *node)
 {
-	uint64_t regions, pages, bytes, alloc, imported, exported;
+	struct node_counts c;
 	char dev[128], path[256], human[32];
 	int ret;
 
 	if (node_device(node, dev, sizeof(dev)))
 		snprintf(dev, sizeof(dev), "?");
-	ret = node_counter(node, "regions", &regions);
-	if (!ret)
-		ret = node_counter(node, "pinned_pages", &pages);
-	if (!ret)
-		ret = node_counter(node, "mapped_bytes", &bytes);
-	if (ret) {
-		cli_error("list", "%s: cannot read its counters in /sys/class/userdma/%s: %s",
-			  node, node, strerror(-ret));
+	if (read_counts(node, &c))
 		return 1;
-	}
 	printf("%s (%s): %" PRIu64 " region%s, %" PRIu64 " pinned page%s, %s mapped\n",
-	       node, dev, regions, regions == 1 ? "" : "s", pages,
-	       pages == 1 ? "" : "s", udl_size(bytes, human, sizeof(human)));
-	/* counters of buffers, imports and exports (modules since ALLOC) */
-	if (!node_counter(node, "allocated_pages", &alloc) &&
-	    !node_counter(node, "imported", &imported) &&
-	    !node_counter(node, "exported", &exported))
+	       node, dev, c.regions, c.regions == 1 ? "" : "s", c.pages,
+	       c.pages == 1 ? "" : "s", udl_size(c.bytes, human, sizeof(human)));
+	if (c.has_buffers)
 		/* an mmap()ed buffer's mapping goes through its own dma-buf */
 		printf("  buffers: %" PRIu64 " allocated page%s, %" PRIu64
 		       " imported dma-buf%s, %" PRIu64 " dma-buf%s of its own open"
 		       " (EXPORTed or a buffer's mmap())\n",
-		       alloc, alloc == 1 ? "" : "s", imported,
-		       imported == 1 ? "" : "s", exported,
-		       exported == 1 ? "" : "s");
+		       c.alloc, c.alloc == 1 ? "" : "s", c.imported,
+		       c.imported == 1 ? "" : "s", c.exported,
+		       c.exported == 1 ? "" : "s");
 
 	node_debugfs_table(node, path, sizeof(path));
 	ret = print_table(path);
 	if (ret < 0)
 		printf("  (no per-region table: %s)\n", table_unavailable(ret));
-	else if (!ret && !regions)
+	else if (!ret && !c.regions)
 		printf("  no live regions\n");
 	return 0;
 }
@@ -116,17 +197,24 @@ static int list_node(const char *node)
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	char names[NODES_MAX][NODE_NAME_MAX], msg[128];
-	int n, i, c, status = 0;
+	int n, i, c, json = 0, status = 0;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c != 'h')
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
 			return cli_bad_option("list", c, argv);
-		help();
-		return 0;
+		}
 	}
 	if (argc - optind > 1)
 		return cli_usage("list", "at most one NODE");
@@ -146,7 +234,14 @@ int cmd_list(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!json) {
+		for (i = 0; i < n; i++)
+			status |= list_node(names[i]);
+		return status;
+	}
+	printf("[");
 	for (i = 0; i < n; i++)
-		status |= list_node(names[i]);
+		status |= list_node_json(names[i], !i);
+	printf("]\n");
 	return status;
 }

@@ -92,6 +92,20 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 	return cli_usage(cmd, "unknown option '%s'", opt);
 }
 
+void cli_json_string(const char *key, const char *s)
+{
+	printf("\"%s\": \"", key);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	printf("\", ");
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;

@@ -78,7 +78,8 @@ int main(void)
 	   "userdma alloc without a size: exit 2 (%d)", rc);
 
 	rc = run("userdma alloc --hold 3 2M NODE >/tmp/held.out 2>&1 & "
-		 "sleep 1.5; userdma list NODE 2>&1; wait", out, sizeof(out));
+		 "sleep 1.5; userdma list NODE 2>&1; echo JSON; "
+		 "userdma list --json NODE 2>&1; wait", out, sizeof(out));
 	ok(rc == 0 && strstr(out, " cached") && strstr(out, "512 allocated pages"),
 	   "userdma list shows a held 2 MiB buffer: kind cached, 512 pages (%d)",
 	   rc);
@@ -88,6 +89,16 @@ int main(void)
 	ok(strstr(out, "1 dma-buf of its own open (EXPORTed or a buffer's mmap())") &&
 	   !strstr(out, "exported dma-buf"),
 	   "userdma list counts the buffer's own dma-buf as such, not as an export");
+	{
+		const char *js = strstr(out, "JSON\n");
+
+		ok(js && !strncmp(js + 5, "[{\"node\": \"", 11) &&
+		   strstr(js, "\"own_dmabufs\": 1, ") &&
+		   strstr(js, "{\"kind\": \"cached\", \"direction\": ") &&
+		   strstr(js, "}]}]\n"),
+		   "userdma list --json: the node, its counters and the held buffer's row (%.300s)",
+		   js ? js + 5 : "none");
+	}
 	ok_unchanged(node, &base, "every CLI buffer was released");
 	return done_testing();
 }
