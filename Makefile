@@ -11,8 +11,10 @@
 #                            [LANES="main edu"] [JOBS=2] [VERBOSE=1]
 #                            [LINT=0] [PKG=0] [PKG_TESTS="install dkms deb guest"]
 #                            [TESTS="name lane/name ..."] only these programs
-#   make demo [KERNEL=6.12]  one guest (IOMMU strict): `userdma selftest -v`, then
-#                            `userdma copy` through the sw and edu DMA engines
+#   make demo [KERNEL=6.12]  two guests: IOMMU strict (`userdma selftest -v`, one
+#                            segment; `userdma copy -T` through the sw and edu
+#                            engines; `userdma alloc`, cached and coherent), then
+#                            noiommu (`userdma selftest -v`, several segments)
 #   make install             library, headers, pkg-config, CLI, man pages, udev
 #                            rule and userdma.ko [DESTDIR= PREFIX=/usr/local
 #                            KVER= | KDIR=]; make uninstall (mk/install.mk)

@@ -26,7 +26,8 @@ static void help(void)
 	       "  -h, --help         this help\n");
 }
 
-static int show(struct userdma *u, uint32_t handle, size_t len, void *addr)
+static int show(struct userdma *u, uint32_t handle, unsigned int flags,
+		size_t len, void *addr)
 {
 	struct userdma_segment *segs;
 	char human[32];
@@ -37,8 +38,10 @@ static int show(struct userdma *u, uint32_t handle, size_t len, void *addr)
 		cli_lib_error("alloc");
 		return 1;
 	}
-	printf("%s: handle %u, %s at %p (mmap offset 0x%" PRIx64 "), %d DMA segment%s\n",
+	printf("%s: handle %u, %s %s buffer%s at %p (mmap offset 0x%" PRIx64 "), %d DMA segment%s\n",
 	       userdma_name(u), handle, udl_size(len, human, sizeof(human)),
+	       flags & USERDMA_ALLOC_COHERENT ? "coherent" : "cached",
+	       flags & USERDMA_ALLOC_CONTIGUOUS ? " (physically contiguous)" : "",
 	       addr, userdma_mmap_offset(handle), n, n == 1 ? "" : "s");
 	for (i = 0; i < n && i < 8; i++)
 		printf("  0x%016" PRIx64 " %s\n", (uint64_t)segs[i].dma_addr,
@@ -51,6 +54,7 @@ static int show(struct userdma *u, uint32_t handle, size_t len, void *addr)
 
 static int check_pattern(uint8_t *p, size_t len)
 {
+	char human[32];
 	size_t i;
 
 	for (i = 0; i < len; i++)
@@ -60,6 +64,8 @@ static int check_pattern(uint8_t *p, size_t len)
 			cli_error("alloc", "byte %zu of the mapping reads back wrong", i);
 			return 1;
 		}
+	printf("  pattern written through the mapping and read back: all %s correct\n",
+	       udl_size(len, human, sizeof(human)));
 	return 0;
 }
 
@@ -121,7 +127,9 @@ int cmd_alloc(int argc, char **argv)
 		userdma_close(u);
 		return 1;
 	}
-	status = check_pattern(addr, len) | show(u, handle, len, addr);
+	status = show(u, handle, flags, len, addr);
+	if (!status)
+		status = check_pattern(addr, len);
 	if (hold && !status) {
 		printf("holding it for %u s\n", hold);
 		fflush(stdout);
