@@ -139,7 +139,10 @@ class TestUserdma(unittest.TestCase):
             self.dev.copy(rs, rd)
         self.assertEqual(e.exception.errno, errno.EACCES)
         msg = str(e.exception)
-        self.assertIn("FROM_DEVICE and cannot be a source", msg)
+        # "handle 3 is registered FROM_DEVICE and cannot be a source", or
+        # "the source (handle 3) is registered FROM_DEVICE or ..."
+        self.assertIn("handle %d" % rs.handle, msg)
+        self.assertIn("registered FROM_DEVICE", msg)
         self.assertNotIn("root-only", msg)
         self.assertEqual(e.exception.strerror, _lib.lib.userdma_last_error().decode())
         rs.unregister()
