@@ -5,7 +5,11 @@
 # The version: lib/Makefile's VERSION (which debian/rules, mk/install.mk
 # and tests/packaging read) is the project's; dkms.conf's PACKAGE_VERSION,
 # debian/changelog's top entry and the footer of every man page (.TH's
-# fourth argument, "userdma <version>") must say the same.  The soname:
+# fourth argument, "userdma <version>") must say the same, and so must
+# the Python package's __version__ (python/userdma/__init__.py), which
+# python/pyproject.toml takes as its version (dynamic, from
+# userdma.__version__; a version of its own would be a second one).  The
+# soname:
 # lib/Makefile's SONAME is also mk/install.mk's LIB_SONAME, the name
 # python/userdma/_lib.py loads and debian/libuserdma0.symbols' library.
 #
@@ -78,6 +82,16 @@ for page in man/man[0-9]/*.[0-9]; do
 done
 n=$((n + 1))
 [ "$pages" -gt 0 ] || drift man/man1/userdma.1:1 "no man page with a .TH line found"
+
+# the Python package: __version__ = "X.Y.Z", and pyproject.toml's version
+# is that one
+same "$(lineof python/userdma/__init__.py '^__version__')" "python/userdma/__init__.py's __version__" \
+	"$(sed -n 's/^__version__ = "\([^"]*\)"$/\1/p' python/userdma/__init__.py)" "$version"
+pyversion=$(sed -n 's/^version = \(.*\)$/\1/p' python/pyproject.toml | head -n 1)
+grep -qx 'dynamic = \["version"\]' python/pyproject.toml ||
+	pyversion="its own (not dynamic): ${pyversion:-none}"
+same "$(lineof python/pyproject.toml '^(version|dynamic) =')" "python/pyproject.toml's version" \
+	"$pyversion" '{attr = "userdma.__version__"}'
 
 soname=$(make_var lib/Makefile SONAME)
 same "$(lineof mk/install.mk '^LIB_SONAME')" "mk/install.mk's LIB_SONAME" \
