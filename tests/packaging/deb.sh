@@ -65,6 +65,8 @@ meta_ok() {
 
 main() {
 	local key dir accepted tag
+	# run alone (PKG_TESTS=deb), nothing has made the work directory yet
+	mkdir -p "$PKG_WORK"
 	check "deb: debian/changelog version is the library's $ver; the symbols file lists every exported symbol" \
 		"$PKG_WORK/deb-meta.log" meta_ok
 	key=$(stage_source)
