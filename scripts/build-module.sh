@@ -14,7 +14,7 @@
 # The module built is the test build: USERDMA_EDU=y, QEMU's edu device and
 # its engine (kernel/test/), which every test guest uses, and `make bench`
 # too (its bench module, bench/kmod/, is built apart against this one:
-# scripts/build-bench-module.sh).
+# scripts/build-client.sh bench/kmod).
 # FAULT=1 builds the fault-injection variant (USERDMA_FAULT=y,
 # kernel/test/fault.c) in build/<KVER>/fault/; the test guests load it for
 # fault_sweep only.  PRODUCTION=1 builds what DKMS builds, no test parts at

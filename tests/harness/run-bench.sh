@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make bench`: build the test build of the module (as `make check` does),
-# the bench module against it (bench/kmod/, scripts/build-bench-module.sh)
+# the bench module against it (bench/kmod/, scripts/build-client.sh bench/kmod)
 # and the static bench program, boot one guest per (kernel, configuration)
 # like the tests do (main lane machine: 2 vCPUs, real time), collect what
 # each guest's userdma-bench printed on ttyS1, and render the tables and
@@ -75,7 +75,7 @@ main() {
 		kver=$(resolve_kver "$k") || die "no kernel $k installed (run scripts/install-deps.sh)"
 		say "building the module and the bench module for $kver"
 		ko=$(build_module "$kver")
-		bko=$(bash "$TOP/scripts/build-bench-module.sh" "$kver")
+		bko=$(bash "$TOP/scripts/build-client.sh" bench/kmod "$kver")
 		initrd=$TOP/build/$kver/bench-initramfs.cpio.gz
 		PACK_BENCH=1 pack_initramfs "$ko" "$initrd"
 		append_bench_module "$initrd" "$bko"
