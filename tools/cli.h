@@ -41,6 +41,12 @@ int cli_usage(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 int cli_bad_option(const char *cmd, int c, char **argv);
 /* Print '"key": "s", ' with s escaped for JSON. */
 void cli_json_string(const char *key, const char *s);
+/*
+ * The options of a listing command (info, list): -j/--json sets *json,
+ * -h/--help calls help.  -1 to go on, else the exit status to return.
+ */
+int cli_listing_opts(const char *cmd, int argc, char **argv,
+		     void (*help)(void), int *json);
 /* Bytes, with an optional K, M or G (binary) suffix; 0 or -EINVAL. */
 int parse_size(const char *s, uint64_t *out);
 

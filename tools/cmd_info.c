@@ -123,27 +123,13 @@ static int describe(const char *node, struct userdma_info *info,
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	char names[NODES_MAX][NODE_NAME_MAX], msg[128], name[NODE_NAME_MAX];
 	struct userdma_info info;
 	int json = 0, n, i, shown = 0, status = 0, c;
 
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return cli_bad_option("info", c, argv);
-		}
-	}
+	c = cli_listing_opts("info", argc, argv, help, &json);
+	if (c >= 0)
+		return c;
 	if (argc - optind > 1)
 		return cli_usage("info", "at most one NODE");
 	if (optind < argc) {

@@ -196,26 +196,12 @@ static int list_node(const char *node)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	char names[NODES_MAX][NODE_NAME_MAX], msg[128];
 	int n, i, c, json = 0, status = 0;
 
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return cli_bad_option("list", c, argv);
-		}
-	}
+	c = cli_listing_opts("list", argc, argv, help, &json);
+	if (c >= 0)
+		return c;
 	if (argc - optind > 1)
 		return cli_usage("list", "at most one NODE");
 	if (optind < argc) {

@@ -92,6 +92,31 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 	return cli_usage(cmd, "unknown option '%s'", opt);
 }
 
+int cli_listing_opts(const char *cmd, int argc, char **argv,
+		     void (*help)(void), int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = 1;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			return cli_bad_option(cmd, c, argv);
+		}
+	}
+	return -1;
+}
+
 void cli_json_string(const char *key, const char *s)
 {
 	printf("\"%s\": \"", key);
